@@ -1,0 +1,36 @@
+"""mmjft's registries: children of mmpretrain's, scope 'mmjft'.
+
+A config of mmpretrain, mmdet, mmseg or mmpose names an mmjft module as ``type='mmjft.Name'`` (after
+``custom_imports=dict(imports=['mmjft'])`` or ``mmjft.utils.register_all_modules()``); inside an mmjft config
+(``default_scope='mmjft'``) the plain name works, and names mmjft lacks fall through to mmpretrain and mmengine.
+"""
+from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
+from mmpretrain.registry import HOOKS as MMPRETRAIN_HOOKS
+from mmpretrain.registry import METRICS as MMPRETRAIN_METRICS
+from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+from mmpretrain.registry import OPTIMIZERS as MMPRETRAIN_OPTIMIZERS
+from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
+from mmengine.registry import Registry
+
+MODELS = Registry('model', parent=MMPRETRAIN_MODELS, locations=['mmjft.models'])
+DATASETS = Registry('dataset', parent=MMPRETRAIN_DATASETS, locations=['mmjft.datasets'])
+TRANSFORMS = Registry('transform', parent=MMPRETRAIN_TRANSFORMS, locations=['mmjft.datasets'])
+METRICS = Registry('metric', parent=MMPRETRAIN_METRICS, locations=['mmjft.evaluation'])
+OPTIMIZERS = Registry('optimizer', parent=MMPRETRAIN_OPTIMIZERS, locations=['mmjft.engine'])
+HOOKS = Registry('hook', parent=MMPRETRAIN_HOOKS, locations=['mmjft.engine'])
+
+
+def _expose_to_other_libraries(*registries):
+    """Make ``type='mmjft.Name'`` resolve from mmdet, mmseg and mmpose registries too.
+
+    mmengine's ``Registry.get('scope.Name')`` looks for the scope among its own children, then among the direct
+    children of the root registry only (mmengine/registry/registry.py); mmjft's nodes hang under mmpretrain's, one
+    level too deep for a sibling library to find. Listing each node also among the root's children (its parent stays
+    mmpretrain, so plain names still fall through to mmpretrain) fixes the lookup without touching mmengine.
+    """
+    for registry in registries:
+        root = registry._get_root_registry()
+        root._children.setdefault(registry.scope, registry)
+
+
+_expose_to_other_libraries(MODELS, DATASETS, TRANSFORMS, METRICS, OPTIMIZERS, HOOKS)

@@ -1,0 +1,92 @@
+"""The two repairs the OpenMMLab stack needs on torch >= 2.6, in one place.
+
+1. Checkpoints. torch >= 2.6 loads with ``weights_only=True`` by default, and mmengine 0.10.7 calls ``torch.load``
+   without the argument, so an mmengine checkpoint (whose ``meta`` and ``message_hub`` carry numpy scalars and
+   arrays, and mmengine's own ``HistoryBuffer``) fails to load. Instead of switching the safety off for the whole
+   process (``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``), :func:`allow_openmmlab_checkpoint_globals` adds exactly the
+   data classes such checkpoints contain to torch's allow-list. A checkpoint that carries anything else (a function,
+   a class with a custom ``__reduce__``: code) is still refused by torch.
+
+2. Multi-process runs without a GPU. mmengine's pytorch launcher calls ``torch.cuda.set_device(local_rank)``
+   unconditionally and the Runner wraps the model in DDP with ``device_ids=[LOCAL_RANK]``. On a CPU host
+   :func:`setup_cpu_distributed` initialises the gloo process group itself (the Runner then skips its own
+   ``init_dist``) and makes the wrapper's ``device_ids`` None.
+"""
+import os
+
+import numpy as np
+import torch
+
+_ALLOWED = False
+
+
+def _numpy_globals():
+    """numpy's reconstructors, array and dtype classes, as pickled by numpy 1.x and 2.x."""
+    objs = [np.ndarray, np.dtype]
+    try:  # numpy >= 2
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy 1.x
+        from numpy.core.multiarray import _reconstruct, scalar
+    objs += [_reconstruct, scalar]
+    # each concrete dtype class (numpy.dtypes.Float64DType, ...) and each scalar type (np.float64, np.int64, ...)
+    objs += [type(np.dtype(t)) for t in np.sctypeDict.values()]
+    objs += list(set(np.sctypeDict.values()))
+    return objs
+
+
+def allow_openmmlab_checkpoint_globals():
+    """Allow-list, for ``torch.load(weights_only=True)``, what OpenMMLab checkpoints really contain.
+
+    Idempotent; called on ``import mmjft``. Covers numpy arrays, dtypes and scalars, mmengine's
+    :class:`HistoryBuffer` (message hub state), mmengine's ``ConfigDict`` and python's ``collections`` containers
+    that ``dataset_meta`` and optimizer states use.
+    """
+    global _ALLOWED
+    if _ALLOWED:
+        return
+    import collections
+
+    from mmengine.config import ConfigDict
+    from mmengine.logging import HistoryBuffer
+    allowed = _numpy_globals() + [
+        HistoryBuffer, ConfigDict, collections.OrderedDict, collections.defaultdict, collections.deque,
+        set, frozenset]
+    torch.serialization.add_safe_globals(allowed)
+    _ALLOWED = True
+
+
+def setup_cpu_distributed(cfg, launcher):
+    """Prepare a gloo run for ``launcher`` when no GPU is present; a no-op with a GPU or ``launcher='none'``.
+
+    Args:
+        cfg (mmengine.Config): the run's config; its ``env_cfg.dist_cfg.backend`` becomes ``'gloo'`` and its
+            ``model_wrapper_cfg`` gets ``device_ids=None``.
+        launcher (str): 'none', 'pytorch' or 'slurm'.
+
+    Returns:
+        bool: whether the CPU set-up was applied.
+    """
+    if launcher == 'none' or torch.cuda.is_available():
+        return False
+    import torch.distributed as dist
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    dist_cfg['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or dict(type='MMDistributedDataParallel', broadcast_buffers=False)
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    if not dist.is_initialized():
+        if launcher == 'slurm':
+            _slurm_env_to_torch_env()
+        dist.init_process_group(backend='gloo')
+    return True
+
+
+def _slurm_env_to_torch_env():
+    """Translate Slurm's task variables into torch's RANK/WORLD_SIZE/LOCAL_RANK (MASTER_ADDR must be exported)."""
+    env = os.environ
+    env.setdefault('RANK', env['SLURM_PROCID'])
+    env.setdefault('WORLD_SIZE', env['SLURM_NTASKS'])
+    env.setdefault('LOCAL_RANK', env.get('SLURM_LOCALID', '0'))
+    env.setdefault('MASTER_PORT', '29500')
+    if 'MASTER_ADDR' not in env:
+        raise RuntimeError('slurm launcher without GPU: export MASTER_ADDR (tools/slurm_train.sh does)')

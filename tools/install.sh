@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Installs the OpenMMLab stack + mmjft into a virtual environment at $MMJFT_VENV (default: <repo>/.venv).
+# Idempotent: it does nothing when the venv was made by this very script from the same requirements.
+#
+#   bash tools/install.sh            # CPU machine (what CI and the README's commands run)
+#   FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="9.0" bash tools/install.sh
+#                                    # CUDA host: mmcv's ops are built with nvcc for the listed archs
+#                                    # (9.0 = Hopper; add 8.0 for A100). Needs nvcc matching torch's CUDA.
+#
+# Every repair below was measured on torch 2.14.1 (see shared/docs/install-notes.md):
+#  1. mmcv 2.1.0 ships only an sdist. Its setup.py hard-codes -std=c++17, torch 2.14's ATen headers need C++20:
+#     we patch the flag in the unpacked sdist. Built with -g0 (5.7 min, 1.4 MB wheel instead of 12.8 min, 32 MB)
+#     and kept as a file in $MMJFT_WHEEL_CACHE/torch<ver>-<cpu|cudaARCHS>/, so later installs reuse it (~1 min).
+#  2. setuptools>=82 dropped pkg_resources (mmcv's setup.py, mmengine import it): pinned <82 through a
+#     constraints file on every pip call, and mmcv/chumpy are built --no-build-isolation.
+#  3. xtcocotools' PyPI wheel is compiled against numpy 1.x and crashes under numpy 2: built from source.
+#  4. mmseg imports ftfy and regex without declaring them: listed in requirements/runtime.txt.
+#  5. torch.load(weights_only=True) and mmengine's CUDA-only process-group set-up are repaired at import time of
+#     mmjft (mmjft/utils/compat.py), not here: nothing in site-packages is edited.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${MMJFT_VENV:-$ROOT/.venv}"
+PY="${PYTHON:-python3.11}"
+command -v "$PY" >/dev/null || PY=python3
+CACHE="${MMJFT_WHEEL_CACHE:-$HOME/.cache/mmjft/wheels}"
+TORCH_VER=2.14.1
+MMCV_VER=2.1.0
+CONS="$ROOT/requirements/constraints.txt"
+
+stamp() { cat "$ROOT"/requirements/*.txt "$ROOT/tools/install.sh" "$ROOT/setup.py" | sha1sum | cut -c1-16; }
+if [ -f "$VENV/.mmjft-installed" ] && [ "$(cat "$VENV/.mmjft-installed")" = "$(stamp)" ]; then
+  exit 0
+fi
+t0=$(date +%s)
+# pip warns about every package missing from this machine's local mirrors: keep the log readable.
+pip_quiet() { "$@" 2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2); }
+log() { echo "[install $(( $(date +%s) - t0 ))s] $*"; }
+
+[ -x "$VENV/bin/python" ] || { log "creating venv $VENV with $PY"; "$PY" -m venv "$VENV"; }
+PIP=(pip_quiet "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c "$CONS")
+"${PIP[@]}" -U pip -r "$ROOT/requirements/build.txt"
+log "torch $TORCH_VER"
+"${PIP[@]}" "torch==$TORCH_VER" "torchvision==0.29.1"
+
+# ---- mmcv with compiled ops, from the kept wheel or built once ----
+if [ "${FORCE_CUDA:-0}" = "1" ]; then VARIANT="cuda${TORCH_CUDA_ARCH_LIST:-all}"; else VARIANT=cpu; fi
+WHEEL_DIR="$CACHE/torch${TORCH_VER}-${VARIANT// /_}"
+WHEEL="$(ls "$WHEEL_DIR"/mmcv-$MMCV_VER-*.whl 2>/dev/null | head -n1 || true)"
+if [ -z "$WHEEL" ]; then
+  log "building mmcv $MMCV_VER ops ($VARIANT) into $WHEEL_DIR (about 6 min on 2 cores)"
+  SRC="$(mktemp -d)"
+  pip_quiet "$VENV/bin/python" -m pip download -q --no-deps --no-build-isolation --no-binary :all: -c "$CONS" \
+     "mmcv==$MMCV_VER" -d "$SRC"
+  tar -xzf "$SRC"/mmcv-$MMCV_VER.tar.gz -C "$SRC"
+  sed -i 's/-std=c++17/-std=c++20/g' "$SRC/mmcv-$MMCV_VER/setup.py"     # repair 1
+  mkdir -p "$WHEEL_DIR"
+  # CFLAGS replaces Python's default flags: keep -O3. MAX_JOBS: mmcv would start 4 jobs on 2 cores.
+  (cd "$SRC/mmcv-$MMCV_VER" && MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" CFLAGS='-DNDEBUG -g0 -fwrapv -O3 -Wall' \
+     PATH="$VENV/bin:$PATH" pip_quiet "$VENV/bin/python" -m pip wheel -q --no-deps --no-build-isolation -c "$CONS" \
+     -w "$SRC/dist" .)
+  mv "$SRC"/dist/mmcv-*.whl "$WHEEL_DIR/"
+  rm -rf "$SRC"
+  WHEEL="$(ls "$WHEEL_DIR"/mmcv-$MMCV_VER-*.whl | head -n1)"
+fi
+log "mmcv from $WHEEL"
+"${PIP[@]}" "$WHEEL"
+
+# ---- the rest of the stack ----
+log "chumpy, xtcocotools (source builds), then the OpenMMLab packages"
+"${PIP[@]}" --no-build-isolation chumpy                               # repair 2 (pulled by mmpose)
+"${PIP[@]}" --no-binary xtcocotools xtcocotools                        # repair 3
+"${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+"${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
+"$VENV/bin/python" -c "import mmcv.ops, mmdet, mmseg, mmpose, mmpretrain, mmjft; print('stack ok:', mmjft.__version__)"
+stamp > "$VENV/.mmjft-installed"
+log "done"
