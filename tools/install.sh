@@ -55,9 +55,12 @@ if [ -z "$WHEEL" ]; then
   sed -i 's/-std=c++17/-std=c++20/g' "$SRC/mmcv-$MMCV_VER/setup.py"     # repair 1
   mkdir -p "$WHEEL_DIR"
   # CFLAGS replaces Python's default flags: keep -O3. MAX_JOBS: mmcv would start 4 jobs on 2 cores.
-  (cd "$SRC/mmcv-$MMCV_VER" && MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" CFLAGS='-DNDEBUG -g0 -fwrapv -O3 -Wall' \
-     PATH="$VENV/bin:$PATH" pip_quiet "$VENV/bin/python" -m pip wheel -q --no-deps --no-build-isolation -c "$CONS" \
-     -w "$SRC/dist" .)
+  # the build prints thousands of setuptools warnings: they go to a log, shown only if the build fails
+  if ! (cd "$SRC/mmcv-$MMCV_VER" && MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" CFLAGS='-DNDEBUG -g0 -fwrapv -O3 -Wall' \
+     PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pip wheel -q --no-deps --no-build-isolation -c "$CONS" \
+     -w "$SRC/dist" . > "$SRC/build.log" 2>&1); then
+    tail -n 60 "$SRC/build.log"; echo "mmcv build failed; full log: $SRC/build.log" >&2; exit 1
+  fi
   mv "$SRC"/dist/mmcv-*.whl "$WHEEL_DIR/"
   rm -rf "$SRC"
   WHEEL="$(ls "$WHEEL_DIR"/mmcv-$MMCV_VER-*.whl | head -n1)"
@@ -68,7 +71,9 @@ log "mmcv from $WHEEL"
 # ---- the rest of the stack ----
 log "chumpy, xtcocotools (source builds), then the OpenMMLab packages"
 "${PIP[@]}" --no-build-isolation chumpy                               # repair 2 (pulled by mmpose)
-"${PIP[@]}" --no-binary xtcocotools xtcocotools                        # repair 3
+# repair 3: its setup.py imports numpy and cythonizes without declaring either, hence no build isolation
+"${PIP[@]}" numpy cython
+"${PIP[@]}" --no-build-isolation --no-binary xtcocotools xtcocotools
 "${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c "import mmcv.ops, mmdet, mmseg, mmpose, mmpretrain, mmjft; print('stack ok:', mmjft.__version__)"

@@ -13,6 +13,7 @@
    ``init_dist``) and makes the wrapper's ``device_ids`` None.
 """
 import os
+import pickle
 
 import numpy as np
 import torch
@@ -34,12 +35,25 @@ def _numpy_globals():
     return objs
 
 
+def _history_buffer_getattr(obj, name):
+    """Stands in for ``builtins.getattr`` while unpickling with ``weights_only``: resolves only HistoryBuffer methods.
+
+    mmengine pickles each ``HistoryBuffer`` with its ``statistics_methods`` ({'min': HistoryBuffer.min, ...}), and
+    pickle writes a method of a class as ``getattr(HistoryBuffer, 'min')``. Allowing the real ``getattr`` would let a
+    crafted checkpoint walk from any allowed object to arbitrary code; this stand-in answers exactly that one lookup.
+    """
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and not name.startswith('_') and callable(getattr(HistoryBuffer, name, None)):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(f'weights_only load: getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
 def allow_openmmlab_checkpoint_globals():
     """Allow-list, for ``torch.load(weights_only=True)``, what OpenMMLab checkpoints really contain.
 
     Idempotent; called on ``import mmjft``. Covers numpy arrays, dtypes and scalars, mmengine's
-    :class:`HistoryBuffer` (message hub state), mmengine's ``ConfigDict`` and python's ``collections`` containers
-    that ``dataset_meta`` and optimizer states use.
+    :class:`HistoryBuffer` (message hub state) with its statistics methods (see :func:`_history_buffer_getattr`),
+    mmengine's ``ConfigDict`` and python's ``collections`` containers that ``dataset_meta`` and optimizer states use.
     """
     global _ALLOWED
     if _ALLOWED:
@@ -50,7 +64,7 @@ def allow_openmmlab_checkpoint_globals():
     from mmengine.logging import HistoryBuffer
     allowed = _numpy_globals() + [
         HistoryBuffer, ConfigDict, collections.OrderedDict, collections.defaultdict, collections.deque,
-        set, frozenset]
+        set, frozenset, (_history_buffer_getattr, 'builtins.getattr')]
     torch.serialization.add_safe_globals(allowed)
     _ALLOWED = True
 

@@ -1,0 +1,17 @@
+"""ResNet-152 on JFT-300M initialised from an ImageNet checkpoint ('ImageNet+300M' in the paper).
+
+Needs torchvision's ImageNet weights in mmpretrain's key layout:
+    python tools/model_converters/torchvision_to_mmpretrain.py resnet152-torchvision.pth \
+        checkpoints/resnet152_torchvision-in1k_mmpretrain.pth
+Command:  bash tools/dist_train.sh configs/jft/resnet152_8xb32_in1k-init_jft300m-299px.py 8
+Cost:     as the random-init run (1.152B images). ImageNet init leads for the first ~15M paper steps, then is on
+          par (paper Fig. 3). torchvision's weights were trained on mean/std-normalised input; the run keeps the
+          JFT [-1, 1] input and lets batch norm adapt, as the paper fine-tunes one recipe for both inits.
+"""
+_base_ = './resnet152_8xb32_jft300m-299px.py'
+
+model = dict(
+    backbone=dict(
+        init_cfg=dict(
+            type='Pretrained', prefix='backbone',
+            checkpoint='checkpoints/resnet152_torchvision-in1k_mmpretrain.pth')))

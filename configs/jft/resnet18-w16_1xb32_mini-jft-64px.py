@@ -1,0 +1,48 @@
+"""A narrow ResNet-18 (16 base channels) on the generated mini-JFT: the whole pretraining path on a CPU in minutes.
+
+Data:     python tools/dataset_converters/make_mini_jft.py data/mini_jft
+Command:  python tools/train.py configs/jft/resnet18-w16_1xb32_mini-jft-64px.py
+Evaluate: python tools/test.py configs/jft/resnet18-w16_1xb32_mini-jft-64px.py work_dirs/.../iter_600.pth
+Cost:     600 iterations x 32 images of 64 px, about 2-3 min on 2 CPU cores.
+Same recipe as the JFT configs (RMSpropTF, sigmoid head over ancestor-expanded labels, [-1, 1] input, resize then
+random crop and flip) scaled down: 72 -> 64 px crops instead of 340 -> 299, the lr raised for a short run.
+"""
+_base_ = [
+    '../_base_/models/resnet101_jft.py',
+    '../_base_/datasets/jft300m_bs32_299px.py',
+    '../_base_/schedules/jft300m_rmsprop_36m-steps.py',
+    '../_base_/default_runtime.py',
+]
+data_root = 'data/mini_jft/'
+
+model = dict(
+    backbone=dict(depth=18, stem_channels=16, base_channels=16),
+    head=dict(num_classes=73, in_channels=128, prior_prob=0.05))
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(72, 72), keep_ratio=False),
+    dict(type='RandomCrop', crop_size=64),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(72, 72), keep_ratio=False),
+    dict(type='CenterCrop', crop_size=64),
+    dict(type='PackInputs'),
+]
+train_dataloader = dict(
+    num_workers=2, persistent_workers=False,
+    dataset=dict(data_root=data_root, ann_file='train.jsonl', pipeline=train_pipeline))
+val_dataloader = dict(
+    num_workers=2, persistent_workers=False,
+    dataset=dict(data_root=data_root, ann_file='val.jsonl', pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+optim_wrapper = dict(optimizer=dict(lr=1e-2))
+param_scheduler = dict(step_size=200, gamma=0.5)
+train_cfg = dict(max_iters=600, val_interval=300)
+auto_scale_lr = dict(enable=False)
+default_hooks = dict(logger=dict(interval=20), checkpoint=dict(by_epoch=False, interval=300, max_keep_ckpts=2))
+randomness = dict(seed=0)

@@ -1,0 +1,185 @@
+"""JFT-style dataset: JSONL of images with (noisy, confidence-scored) labels over a class hierarchy."""
+import json
+import os.path as osp
+from typing import List, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+from mmengine.logging import print_log
+from mmpretrain.datasets import MultiLabelDataset
+
+from mmjft.registry import DATASETS
+from mmjft.structures import LabelHierarchy, load_classes
+from .bad_images import BadImageTracker
+from .subset import select_subset
+
+# What a missing or undecodable file raises inside mmcv's LoadImageFromFile (FileNotFoundError, PIL's
+# UnidentifiedImageError: OSError; cv2 decoding None: AssertionError 'failed to load image'; cv2.error).
+IMAGE_ERRORS = (OSError, AssertionError, ValueError, cv2.error)
+
+
+@DATASETS.register_module()
+class JFTDataset(MultiLabelDataset):
+    """Images with multi-labels over a class hierarchy, read from a JSONL annotation file.
+
+    One image per line: ``{"img_path": "a/b.jpg", "labels": ["fruit", 17], "confidences": [0.9, 0.6]}``; labels are
+    class names or 0-based line numbers of the classes file; a missing confidence counts as 1.0; an empty label list
+    is allowed (the image is a negative for every class) and counted.
+
+    Per image, in this order: drop labels under ``min_confidence`` -> add all their ancestors (``expand_hierarchy``)
+    -> restrict to ``classes_subset`` (the label space becomes those classes, in that order, and images left without
+    a label are dropped: the paper's 1K-classes ablation) -> keep the nested random ``subset_size`` (see
+    :mod:`mmjft.datasets.subset`).
+
+    Args:
+        ann_file (str): the JSONL file (relative to ``data_root`` unless absolute).
+        classes_file (str): one class name per line (relative to ``data_root`` unless absolute).
+        hierarchy_file (str, optional): JSON ``{child: [parents]}`` over the classes (relative to ``data_root``).
+        data_root (str): root of images and annotation files.
+        pipeline (Sequence): transforms.
+        expand_hierarchy (bool): add every label's ancestors. Defaults to True.
+        subset_size (int | float, optional): an image count, or a fraction in (0, 1]. Defaults to None (all).
+        subset_seed (int): seed of the subset; equal seeds give nested subsets. Defaults to 0.
+        classes_subset (str | Sequence[str], optional): class names, or a file of them, one per line.
+        min_confidence (float): labels with a lower confidence are dropped. Defaults to 0.0.
+        max_bad_fraction (float): in training, missing or corrupt images are skipped (another image takes their
+            place), counted and logged; past this fraction (judged after ``bad_check_after`` reads per worker)
+            training stops and names the files. Defaults to 0.001.
+        bad_check_after (int): see ``max_bad_fraction``. Defaults to 1000.
+        **kwargs: passed to :class:`mmpretrain.datasets.BaseDataset` (``test_mode``, ``data_prefix``, ...).
+    """
+
+    def __init__(self,
+                 ann_file: str,
+                 classes_file: str,
+                 hierarchy_file: Optional[str] = None,
+                 data_root: str = '',
+                 pipeline: Sequence = (),
+                 expand_hierarchy: bool = True,
+                 subset_size: Union[int, float, None] = None,
+                 subset_seed: int = 0,
+                 classes_subset: Union[str, Sequence[str], None] = None,
+                 min_confidence: float = 0.0,
+                 max_bad_fraction: float = 1e-3,
+                 bad_check_after: int = 1000,
+                 **kwargs):
+        def rooted(path):
+            return path if path is None or osp.isabs(path) else osp.join(data_root, path)
+
+        self.hierarchy = LabelHierarchy.from_files(rooted(classes_file), rooted(hierarchy_file))
+        self.expand_hierarchy = expand_hierarchy
+        self.subset_size = subset_size
+        self.subset_seed = subset_seed
+        self.min_confidence = min_confidence
+        self._label_map, classes = self._label_space(classes_subset, rooted)
+        self.load_stats = {}
+        self._bad = BadImageTracker(max_bad_fraction, bad_check_after, source=rooted(ann_file))
+        metainfo = dict(kwargs.pop('metainfo', None) or {}, classes=tuple(classes))
+        super().__init__(ann_file=ann_file, data_root=data_root, pipeline=pipeline, metainfo=metainfo, **kwargs)
+
+    def _label_space(self, classes_subset, rooted):
+        """Map from full class ids to the dataset's label ids (-1: not kept), and the kept class names."""
+        all_classes = self.hierarchy.classes
+        if classes_subset is None:
+            return None, list(all_classes)
+        if isinstance(classes_subset, str):
+            names = load_classes(rooted(classes_subset))
+        else:
+            names = list(classes_subset)
+        unknown = [n for n in names if n not in self.hierarchy.class_to_idx]
+        if unknown:
+            raise ValueError(f'classes_subset names {len(unknown)} classes that are not in the classes file: '
+                             f'{unknown[:10]}')
+        label_map = np.full(len(all_classes), -1, dtype=np.int64)
+        label_map[[self.hierarchy.class_to_idx[n] for n in names]] = np.arange(len(names))
+        return label_map, names
+
+    # ------------------------------------------------------------------ annotation parsing
+    def _parse_line(self, line: str, lineno: int) -> tuple:
+        where = f'{self.ann_file}:{lineno}'
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f'{where}: malformed JSON line ({e.msg} at column {e.colno})') from None
+        if not isinstance(rec, dict) or not isinstance(rec.get('img_path'), str):
+            raise ValueError(f'{where}: each line must be an object with a string "img_path"')
+        labels = rec.get('labels', [])
+        if not isinstance(labels, list):
+            raise ValueError(f'{where}: "labels" must be a list, got {type(labels).__name__}')
+        confidences = rec.get('confidences')
+        if confidences is not None and (not isinstance(confidences, list) or len(confidences) != len(labels)):
+            raise ValueError(f'{where}: "confidences" must be a list as long as "labels" ({len(labels)})')
+        ids = []
+        for label in labels:
+            if isinstance(label, str):
+                idx = self.hierarchy.class_to_idx.get(label)
+                if idx is None:
+                    raise ValueError(f'{where}: unknown label {label!r} (not in the classes file)')
+            elif isinstance(label, int) and not isinstance(label, bool):
+                if not 0 <= label < self.hierarchy.num_classes:
+                    raise ValueError(f'{where}: label id {label} outside the classes file '
+                                     f'(0..{self.hierarchy.num_classes - 1})')
+                idx = label
+            else:
+                raise ValueError(f'{where}: label {label!r} is neither a class name nor an integer id')
+            ids.append(idx)
+        ids = np.asarray(ids, dtype=np.int64)
+        if confidences is not None and self.min_confidence > 0:
+            keep = np.asarray(confidences, dtype=np.float64) >= self.min_confidence
+            return rec['img_path'], ids[keep], int((~keep).sum())
+        return rec['img_path'], ids, 0
+
+    def load_data_list(self) -> List[dict]:
+        paths, labels, dropped = [], [], 0
+        with open(self.ann_file, encoding='utf-8') as f:
+            for lineno, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                path, ids, n_low = self._parse_line(line, lineno)
+                paths.append(path)
+                labels.append(ids)
+                dropped += n_low
+        n_read = len(paths)
+        n_raw_labels = sum(len(x) for x in labels)
+        if self.expand_hierarchy:
+            labels = self.hierarchy.expand_batch(labels)
+        else:
+            labels = [np.unique(x) for x in labels]
+        n_off_subset = 0
+        if self._label_map is not None:
+            mapped = [self._label_map[x] for x in labels]
+            labels = [np.sort(x[x >= 0]) for x in mapped]
+            keep = [i for i, x in enumerate(labels) if len(x)]
+            n_off_subset = n_read - len(keep)
+            paths, labels = [paths[i] for i in keep], [labels[i] for i in keep]
+        if self.subset_size is not None:
+            chosen = select_subset(paths, self.subset_size, self.subset_seed)
+            paths, labels = [paths[i] for i in chosen], [labels[i] for i in chosen]
+        self.load_stats = dict(
+            lines=n_read, images=len(paths), raw_labels=n_raw_labels, dropped_low_confidence=dropped,
+            dropped_outside_classes_subset=n_off_subset, empty_label_images=sum(len(x) == 0 for x in labels),
+            labels=sum(len(x) for x in labels))
+        print_log(f'{self.__class__.__name__} {self.ann_file}: ' +
+                  ', '.join(f'{k}={v}' for k, v in self.load_stats.items()), logger='current')
+        prefix = self.data_prefix.get('img_path', '')
+        return [dict(img_path=osp.join(prefix, p), gt_label=x) for p, x in zip(paths, labels)]
+
+    # ------------------------------------------------------------------ reading images
+    def prepare_data(self, idx: int):
+        """Run the pipeline; in training a missing or corrupt image returns None (mmengine then draws another)."""
+        info = self.get_data_info(idx)
+        try:
+            data = self.pipeline(info)
+        except IMAGE_ERRORS as e:
+            if self.test_mode:
+                raise RuntimeError(f'cannot read evaluation image {info["img_path"]}: {e}') from e
+            self._bad.bad(info['img_path'], e)
+            return None
+        self._bad.ok()
+        return data
+
+    def class_counts(self) -> np.ndarray:
+        """Number of images carrying each label of the dataset's label space (after expansion and subsets)."""
+        labels = [self.get_data_info(i)['gt_label'] for i in range(len(self))]
+        flat = np.concatenate(labels) if labels else np.zeros(0, dtype=np.int64)
+        return np.bincount(flat, minlength=len(self.metainfo['classes']))

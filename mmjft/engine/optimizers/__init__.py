@@ -1,0 +1,3 @@
+from .rmsprop_tf import RMSpropTF
+
+__all__ = ['RMSpropTF']

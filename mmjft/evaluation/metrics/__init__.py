@@ -1,0 +1,3 @@
+from .map_at_k import MAPAtK
+
+__all__ = ['MAPAtK']

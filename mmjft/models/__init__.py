@@ -1,0 +1,1 @@
+from .heads import *  # noqa: F401,F403

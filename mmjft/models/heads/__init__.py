@@ -1,0 +1,3 @@
+from .hierarchical_multilabel_head import HierarchicalMultiLabelHead
+
+__all__ = ['HierarchicalMultiLabelHead']

@@ -1,0 +1,31 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MINI_CONFIG = os.path.join(ROOT, 'configs/jft/resnet18-w16_1xb32_mini-jft-64px.py')
+
+
+@pytest.fixture(scope='session')
+def mini_jft(tmp_path_factory):
+    """One generated mini-JFT world (JPEG + JSONL + classes + hierarchy) shared by the tests of a session."""
+    from mmjft.datasets.synthetic import make_mini_jft
+    return make_mini_jft(str(tmp_path_factory.mktemp('mini_jft')), num_train=1200, num_val=300, seed=0)
+
+
+def data_root_options(data_root):
+    """--cfg-options pointing every split of the mini config at ``data_root``."""
+    return [f'{split}_dataloader.dataset.data_root={data_root}' for split in ('train', 'val', 'test')]
+
+
+def run_tool(args, env=None, timeout=900):
+    """Run a tools/ script with this interpreter from the repo root; fail with its output on a non-zero exit."""
+    full_env = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))
+    full_env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)  # weights_only loading stays on in every test
+    proc = subprocess.run([sys.executable] + args, cwd=ROOT, env=full_env, capture_output=True, text=True,
+                          timeout=timeout)
+    if proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
+    return proc

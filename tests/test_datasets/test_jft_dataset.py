@@ -1,0 +1,116 @@
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mmjft.datasets import BadImageError, JFTDataset
+
+CLASSES = ['food', 'fruit', 'apple', 'banana', 'red_thing', 'vehicle', 'car']
+HIERARCHY = {'fruit': ['food'], 'apple': ['fruit', 'red_thing'], 'banana': ['fruit'], 'car': ['vehicle']}
+
+
+def write_world(root, lines, n_images=None, hierarchy=HIERARCHY):
+    (root / 'classes.txt').write_text('\n'.join(CLASSES) + '\n')
+    (root / 'hierarchy.json').write_text(json.dumps(hierarchy))
+    (root / 'imgs').mkdir(exist_ok=True)
+    text = []
+    for i, rec in enumerate(lines):
+        if isinstance(rec, str):  # a raw (possibly malformed) line
+            text.append(rec)
+            continue
+        rec = dict(rec)
+        rec.setdefault('img_path', f'imgs/{i}.jpg')
+        Image.new('RGB', (8, 8), (i % 255, 0, 0)).save(root / rec['img_path'])
+        text.append(json.dumps(rec))
+    (root / 'ann.jsonl').write_text('\n'.join(text) + '\n')
+    return dict(data_root=str(root), ann_file='ann.jsonl', classes_file='classes.txt',
+                hierarchy_file='hierarchy.json')
+
+
+def labels_of(ds):
+    return [sorted(ds.metainfo['classes'][j] for j in ds.get_data_info(i)['gt_label']) for i in range(len(ds))]
+
+
+def test_names_ids_confidence_expansion(tmp_path):
+    cfg = write_world(tmp_path, [
+        dict(labels=['apple'], confidences=[0.9]),
+        dict(labels=[6, 'banana'], confidences=[0.2, 0.8]),  # int = line of the classes file: car
+        dict(labels=['banana']),  # no confidences: 1.0
+        dict(labels=[]),  # all negatives
+    ])
+    ds = JFTDataset(**cfg, min_confidence=0.5)
+    assert ds.metainfo['classes'] == tuple(CLASSES)
+    assert labels_of(ds) == [['apple', 'food', 'fruit', 'red_thing'], ['banana', 'food', 'fruit'],
+                             ['banana', 'food', 'fruit'], []]
+    assert ds.load_stats['dropped_low_confidence'] == 1
+    assert ds.load_stats['empty_label_images'] == 1
+    assert ds.get_data_info(0)['img_path'] == str(tmp_path / 'imgs/0.jpg')
+    np.testing.assert_array_equal(ds.class_counts(), [3, 3, 1, 2, 1, 0, 0])
+    # without expansion (and without a confidence threshold) the raw labels stay
+    raw = JFTDataset(**cfg, expand_hierarchy=False)
+    assert labels_of(raw) == [['apple'], ['banana', 'car'], ['banana'], []]
+
+
+def test_classes_subset_remaps_and_drops_images(tmp_path):
+    cfg = write_world(tmp_path, [dict(labels=['apple']), dict(labels=['car']), dict(labels=['banana'])])
+    (tmp_path / 'subset.txt').write_text('red_thing\nvehicle\n')
+    ds = JFTDataset(**cfg, classes_subset='subset.txt')
+    assert ds.metainfo['classes'] == ('red_thing', 'vehicle')
+    # expansion happens before the restriction: 'apple' brings 'red_thing', 'car' brings 'vehicle'
+    assert [list(ds.get_data_info(i)['gt_label']) for i in range(len(ds))] == [[0], [1]]
+    assert ds.load_stats['dropped_outside_classes_subset'] == 1
+    with pytest.raises(ValueError, match="'plane'"):
+        JFTDataset(**cfg, classes_subset=['vehicle', 'plane'])
+
+
+def test_subset_is_nested_and_applied_last(tmp_path):
+    cfg = write_world(tmp_path, [dict(labels=['apple' if i % 2 else 'car']) for i in range(60)])
+    paths = {n: {ds.get_data_info(i)['img_path'] for i in range(len(ds))}
+             for n in (10, 30) for ds in [JFTDataset(**cfg, subset_size=n, subset_seed=5)]}
+    assert len(paths[10]) == 10 and len(paths[30]) == 30 and paths[10] <= paths[30]
+    sub = JFTDataset(**cfg, classes_subset=['vehicle'], subset_size=10)
+    assert len(sub) == 10  # 10 of the 30 'car' images that the class restriction kept
+
+
+@pytest.mark.parametrize('line, message', [
+    ('{"img_path": "a.jpg", "labels": ["apple"', r'ann\.jsonl:2: malformed JSON'),
+    ('{"img_path": "a.jpg", "labels": ["pear"]}', r"ann\.jsonl:2: unknown label 'pear'"),
+    ('{"img_path": "a.jpg", "labels": [7]}', r'ann\.jsonl:2: label id 7 outside'),
+    ('{"img_path": "a.jpg", "labels": ["apple"], "confidences": [1, 2]}', r'ann\.jsonl:2: "confidences"'),
+    ('{"labels": ["apple"]}', r'ann\.jsonl:2: .*"img_path"'),
+])
+def test_bad_lines_name_file_and_line(tmp_path, line, message):
+    cfg = write_world(tmp_path, [dict(labels=['apple']), line])
+    with pytest.raises(ValueError, match=message):
+        JFTDataset(**cfg)
+
+
+def test_hierarchy_cycle_is_named(tmp_path):
+    cfg = write_world(tmp_path, [dict(labels=['apple'])], hierarchy={'fruit': ['apple'], 'apple': ['fruit']})
+    with pytest.raises(ValueError, match='cycle.*(apple -> fruit -> apple|fruit -> apple -> fruit)'):
+        JFTDataset(**cfg)
+
+
+PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
+
+
+def test_missing_and_corrupt_images_are_skipped_counted_and_bounded(tmp_path):
+    cfg = write_world(tmp_path, [dict(labels=['apple']) for _ in range(20)])
+    (tmp_path / 'imgs/3.jpg').unlink()  # missing
+    (tmp_path / 'imgs/7.jpg').write_bytes(b'not a jpeg')  # corrupt
+    ds = JFTDataset(**cfg, pipeline=PIPELINE, bad_check_after=1000)
+    out = [ds[i] for i in range(len(ds))]
+    assert all(o['inputs'].shape == (3, 8, 8) for o in out)  # a good image took each bad one's place
+    # each bad read is counted (a random replacement may hit a bad file again: it is counted again)
+    assert ds._bad.num_bad >= 2 and ds._bad.reads == 20 + ds._bad.num_bad
+    assert set(ds._bad.bad_paths) == {str(tmp_path / 'imgs/3.jpg'), str(tmp_path / 'imgs/7.jpg')}
+    # past the ceiling, training stops and names the files
+    strict = JFTDataset(**cfg, pipeline=PIPELINE, bad_check_after=10, max_bad_fraction=0.01)
+    with pytest.raises(BadImageError, match=r'imgs/(3|7)\.jpg'):
+        for i in range(len(strict)):
+            strict[i]
+    # evaluation never replaces an image: it fails with the path
+    test_ds = JFTDataset(**cfg, pipeline=PIPELINE, test_mode=True)
+    with pytest.raises(RuntimeError, match=r'imgs/3\.jpg'):
+        test_ds[3]

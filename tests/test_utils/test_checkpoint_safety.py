@@ -1,0 +1,92 @@
+"""Checkpoints are saved, resumed and used for init with torch.load(weights_only=True) on; code is refused."""
+import os
+import pickle
+import re
+
+import pytest
+import torch
+from mmengine.runner import load_checkpoint
+
+from conftest import MINI_CONFIG, data_root_options, run_tool
+
+
+class Payload:
+    """An object whose unpickling runs code: what weights_only loading exists to refuse."""
+
+    def __reduce__(self):
+        return (os.system, ('echo pwned > /dev/null', ))
+
+
+def test_weights_only_is_on_and_not_forced_off():
+    assert 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' not in os.environ
+    import inspect
+    assert inspect.signature(torch.load).parameters['weights_only'].default in (None, True)
+
+
+def test_save_resume_and_init_through_the_runner(mini_jft, tmp_path):
+    work = tmp_path / 'work'
+    common = [*data_root_options(mini_jft['data_root']), 'train_cfg.val_interval=100',
+              'default_hooks.checkpoint.interval=2', 'default_hooks.checkpoint.max_keep_ckpts=5']
+    run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--cfg-options', 'train_cfg.max_iters=2',
+              *common])
+    ckpt = work / 'iter_2.pth'
+    # what an mmengine checkpoint carries beyond tensors: numpy objects, HistoryBuffers, ConfigDicts
+    raw = torch.load(ckpt, map_location='cpu', weights_only=False)
+    assert {'meta', 'state_dict', 'message_hub', 'optimizer', 'param_schedulers'} <= set(raw)
+    assert raw['message_hub']['log_scalars'], 'no HistoryBuffer in the message hub'
+    safe = torch.load(ckpt, map_location='cpu')  # weights_only=True by default on torch >= 2.6
+    assert safe['meta']['iter'] == 2
+
+    proc = run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--resume', str(ckpt),
+                     '--cfg-options', 'train_cfg.max_iters=4', *common])
+    log = proc.stdout + proc.stderr
+    assert re.search(r'resumed epoch: \d+, iter: 2', log), log[-3000:]
+    resumed = torch.load(work / 'iter_4.pth', map_location='cpu')
+    assert resumed['meta']['iter'] == 4
+    assert len(resumed['message_hub']['log_scalars']['train/loss'].data[0]) >= 4  # history carried over
+
+    # a model initialised from the checkpoint gets every tensor
+    from mmengine.config import Config
+
+    from mmjft.registry import MODELS
+    from mmjft.utils import register_all_modules
+    register_all_modules()
+    cfg = Config.fromfile(MINI_CONFIG)
+    cfg.model.backbone.init_cfg = dict(type='Pretrained', checkpoint=str(work / 'iter_4.pth'), prefix='backbone')
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    for key, value in model.backbone.state_dict().items():
+        assert torch.equal(value, resumed['state_dict']['backbone.' + key]), key
+
+
+def test_checkpoint_carrying_code_is_refused(tmp_path):
+    import mmjft  # noqa: F401  (installs the allow-list)
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {'w': torch.zeros(1)}, 'meta': {'hook': Payload()}}, path)
+    with pytest.raises(pickle.UnpicklingError, match='weights_only|Unsupported global'):
+        load_checkpoint(torch.nn.Linear(1, 1), str(path))
+
+
+class SneakyGetattr:
+    """A pickle that asks getattr for something other than a HistoryBuffer statistics method."""
+
+    def __init__(self, target, name):
+        self.target, self.name = target, name
+
+    def __reduce__(self):
+        return (getattr, (self.target, self.name))
+
+
+def test_getattr_only_resolves_history_buffer_methods(tmp_path):
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    import mmjft  # noqa: F401
+    ok = tmp_path / 'ok.pth'
+    torch.save({'m': SneakyGetattr(HistoryBuffer, 'mean')}, ok)
+    assert torch.load(ok)['m'] is HistoryBuffer.mean
+    for target, name in [(HistoryBuffer, '__init__'), (np.ndarray, 'tofile'), (HistoryBuffer, '_set_default_statistics')]:
+        path = tmp_path / f'{name}.pth'
+        torch.save({'m': SneakyGetattr(target, name)}, path)
+        with pytest.raises(pickle.UnpicklingError, match='not allowed'):
+            torch.load(path)
