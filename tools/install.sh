@@ -9,8 +9,8 @@
 #
 # Every repair below was measured on torch 2.14.1 (see shared/docs/install-notes.md):
 #  1. mmcv 2.1.0 ships only an sdist. Its setup.py hard-codes -std=c++17, torch 2.14's ATen headers need C++20:
-#     we patch the flag in the unpacked sdist. Built with -g0 (5.7 min, 1.4 MB wheel instead of 12.8 min, 32 MB)
-#     and kept as a file in $MMJFT_WHEEL_CACHE/torch<ver>-<cpu|cudaARCHS>/, so later installs reuse it (~1 min).
+#     we patch the flag in the unpacked sdist. Built with -g0 (1.4 MB wheel instead of 32 MB) and a precompiled
+#     torch header, and kept as a file in $MMJFT_WHEEL_CACHE/torch<ver>-<cpu|cudaARCHS>/ for later installs.
 #  2. setuptools>=82 dropped pkg_resources (mmcv's setup.py, mmengine import it): pinned <82 through a
 #     constraints file on every pip call, and mmcv/chumpy are built --no-build-isolation.
 #  3. xtcocotools' PyPI wheel is compiled against numpy 1.x and crashes under numpy 2: built from source.
@@ -24,6 +24,7 @@ PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null || PY=python3
 CACHE="${MMJFT_WHEEL_CACHE:-$HOME/.cache/mmjft/wheels}"
 TORCH_VER=2.14.1
+TORCHVISION_VER=0.29.1
 MMCV_VER=2.1.0
 CONS="$ROOT/requirements/constraints.txt"
 
@@ -37,17 +38,18 @@ pip_quiet() { "$@" 2> >(grep -v 'is ignored: it is neither a file nor a director
 log() { echo "[install $(( $(date +%s) - t0 ))s] $*"; }
 
 [ -x "$VENV/bin/python" ] || { log "creating venv $VENV with $PY"; "$PY" -m venv "$VENV"; }
-PIP=(pip_quiet "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c "$CONS")
-"${PIP[@]}" -U pip -r "$ROOT/requirements/build.txt"
-log "torch $TORCH_VER"
-"${PIP[@]}" "torch==$TORCH_VER" "torchvision==0.29.1"
+# --no-compile: python writes bytecode on first import anyway; compiling all of torch up front costs ~30 s
+PIP=(pip_quiet "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-compile -c "$CONS")
+# build tools first: mmcv, chumpy and xtcocotools are built without isolation (repairs 2, 3) and need them here
+"${PIP[@]}" -r "$ROOT/requirements/build.txt"
 
 # ---- mmcv with compiled ops, from the kept wheel or built once ----
 if [ "${FORCE_CUDA:-0}" = "1" ]; then VARIANT="cuda${TORCH_CUDA_ARCH_LIST:-all}"; else VARIANT=cpu; fi
 WHEEL_DIR="$CACHE/torch${TORCH_VER}-${VARIANT// /_}"
 WHEEL="$(ls "$WHEEL_DIR"/mmcv-$MMCV_VER-*.whl 2>/dev/null | head -n1 || true)"
 if [ -z "$WHEEL" ]; then
-  log "building mmcv $MMCV_VER ops ($VARIANT) into $WHEEL_DIR (about 6 min on 2 cores)"
+  log "torch $TORCH_VER, then mmcv $MMCV_VER's ops ($VARIANT) into $WHEEL_DIR (about 6 min on 2 cores)"
+  "${PIP[@]}" "torch==$TORCH_VER" "torchvision==$TORCHVISION_VER"
   SRC="$(mktemp -d)"
   pip_quiet "$VENV/bin/python" -m pip download -q --no-deps --no-build-isolation --no-binary :all: -c "$CONS" \
      "mmcv==$MMCV_VER" -d "$SRC"
@@ -55,26 +57,25 @@ if [ -z "$WHEEL" ]; then
   sed -i 's/-std=c++17/-std=c++20/g' "$SRC/mmcv-$MMCV_VER/setup.py"     # repair 1
   mkdir -p "$WHEEL_DIR"
   # CFLAGS replaces Python's default flags: keep -O3. MAX_JOBS: mmcv would start 4 jobs on 2 cores.
-  # the build prints thousands of setuptools warnings: they go to a log, shown only if the build fails
+  # CXX: a wrapper that precompiles torch's headers once for all sources (tools/misc/pch_cxx.sh): 13 -> ~6 min.
+  # The build prints thousands of setuptools warnings: they go to a log, shown only if the build fails.
   if ! (cd "$SRC/mmcv-$MMCV_VER" && MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" CFLAGS='-DNDEBUG -g0 -fwrapv -O3 -Wall' \
-     PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pip wheel -q --no-deps --no-build-isolation -c "$CONS" \
-     -w "$SRC/dist" . > "$SRC/build.log" 2>&1); then
+     CXX="$ROOT/tools/misc/pch_cxx.sh" PATH="$VENV/bin:$PATH" \
+     "$VENV/bin/python" -m pip wheel -q --no-deps --no-build-isolation -c "$CONS" -w "$SRC/dist" . \
+     > "$SRC/build.log" 2>&1); then
     tail -n 60 "$SRC/build.log"; echo "mmcv build failed; full log: $SRC/build.log" >&2; exit 1
   fi
   mv "$SRC"/dist/mmcv-*.whl "$WHEEL_DIR/"
   rm -rf "$SRC"
   WHEEL="$(ls "$WHEEL_DIR"/mmcv-$MMCV_VER-*.whl | head -n1)"
 fi
-log "mmcv from $WHEEL"
-"${PIP[@]}" "$WHEEL"
 
-# ---- the rest of the stack ----
-log "chumpy, xtcocotools (source builds), then the OpenMMLab packages"
-"${PIP[@]}" --no-build-isolation chumpy                               # repair 2 (pulled by mmpose)
-# repair 3: its setup.py imports numpy and cythonizes without declaring either, hence no build isolation
-"${PIP[@]}" numpy cython
-"${PIP[@]}" --no-build-isolation --no-binary xtcocotools xtcocotools
-"${PIP[@]}" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
+# ---- the whole stack in one resolver run ----
+log "torch, mmcv from $WHEEL, the OpenMMLab packages"
+# repair 2: chumpy (pulled by mmpose) fails under build isolation; repair 3: xtcocotools from source, and its
+# setup.py imports numpy and cythonizes without declaring either: hence --no-build-isolation for this run
+"${PIP[@]}" --no-build-isolation --no-binary xtcocotools "torch==$TORCH_VER" "torchvision==$TORCHVISION_VER" \
+  "$WHEEL" -r "$ROOT/requirements/runtime.txt" -r "$ROOT/requirements/tests.txt"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$ROOT"
 "$VENV/bin/python" -c "import mmcv.ops, mmdet, mmseg, mmpose, mmpretrain, mmjft; print('stack ok:', mmjft.__version__)"
 stamp > "$VENV/.mmjft-installed"

@@ -23,8 +23,8 @@ def parse_args():
         help='resume from the given checkpoint; without a value, from the latest one in the work dir')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision training')
     parser.add_argument(
-        '--amp-dtype', choices=['float16', 'bfloat16'], default=None,
-        help='precision of --amp (default: float16 with dynamic loss scaling on GPUs, bfloat16 on CPUs)')
+        '--amp-dtype', choices=['float16', 'bfloat16'], default='float16',
+        help='precision of --amp: float16 with dynamic loss scaling (default) or bfloat16')
     parser.add_argument('--no-validate', action='store_true', help='skip validation during training')
     parser.add_argument(
         '--auto-scale-lr', action='store_true', help='scale the lr by the real batch size (auto_scale_lr)')
@@ -50,10 +50,11 @@ def merge_args(cfg, args):
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
     if args.amp:
         import torch
-        dtype = args.amp_dtype or ('float16' if torch.cuda.is_available() else 'bfloat16')
+        if not torch.cuda.is_available():
+            raise SystemExit('--amp needs a GPU: mmengine 0.10.7 runs AmpOptimWrapper on CUDA/NPU/MLU only')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.dtype = dtype
-        if dtype == 'float16':
+        cfg.optim_wrapper.dtype = args.amp_dtype
+        if args.amp_dtype == 'float16':
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if args.resume == 'auto':
         cfg.resume = True
