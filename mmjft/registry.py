@@ -10,6 +10,7 @@ from mmpretrain.registry import METRICS as MMPRETRAIN_METRICS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 from mmpretrain.registry import OPTIMIZERS as MMPRETRAIN_OPTIMIZERS
 from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
+from mmpretrain.registry import WEIGHT_INITIALIZERS as MMPRETRAIN_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMPRETRAIN_MODELS, locations=['mmjft.models'])
@@ -18,6 +19,7 @@ TRANSFORMS = Registry('transform', parent=MMPRETRAIN_TRANSFORMS, locations=['mmj
 METRICS = Registry('metric', parent=MMPRETRAIN_METRICS, locations=['mmjft.evaluation'])
 OPTIMIZERS = Registry('optimizer', parent=MMPRETRAIN_OPTIMIZERS, locations=['mmjft.engine'])
 HOOKS = Registry('hook', parent=MMPRETRAIN_HOOKS, locations=['mmjft.engine'])
+WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMPRETRAIN_WEIGHT_INITIALIZERS, locations=['mmjft.models'])
 
 
 def _expose_to_other_libraries(*registries):
@@ -33,4 +35,4 @@ def _expose_to_other_libraries(*registries):
         root._children.setdefault(registry.scope, registry)
 
 
-_expose_to_other_libraries(MODELS, DATASETS, TRANSFORMS, METRICS, OPTIMIZERS, HOOKS)
+_expose_to_other_libraries(MODELS, DATASETS, TRANSFORMS, METRICS, OPTIMIZERS, HOOKS, WEIGHT_INITIALIZERS)

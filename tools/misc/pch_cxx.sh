@@ -8,12 +8,11 @@
 # Anything that is not a compile of a .cpp goes to the real compiler unchanged.
 set -euo pipefail
 REAL="${MMJFT_REAL_CXX:-g++}"
-src="" ; obj=""
+src=""
 args=("$@")
 for ((i = 0; i < ${#args[@]}; i++)); do
   case "${args[$i]}" in
-    -c) src="${args[$((i + 1))]}" ;;
-    -o) obj="${args[$((i + 1))]}" ;;
+    *.cpp) src="${args[$i]}" ;;   # torch's ninja rule passes "-c" twice before the source
   esac
 done
 if [[ "$src" == *.cpp && "$src" == */mmcv/ops/csrc/* ]]; then
@@ -21,16 +20,18 @@ if [[ "$src" == *.cpp && "$src" == */mmcv/ops/csrc/* ]]; then
   if [ -f "$header" ]; then
     (
       flock 9
-      if [ ! -f "$header.gch" ]; then
+      if [ ! -f "$header.gch" ] && [ ! -f "$header.nopch" ]; then
         pch=()
         for ((i = 0; i < ${#args[@]}; i++)); do
           case "${args[$i]}" in
-            -c|-o|-MF) i=$((i + 1)) ;;          # drop the source, object and dependency-file arguments
-            -MMD) ;;
+            -o|-MF) i=$((i + 1)) ;;             # drop the object and dependency-file arguments,
+            -c|-MMD|*.cpp) ;;                   # the compile-only flag and the source
             *) pch+=("${args[$i]}") ;;
           esac
         done
-        "$REAL" "${pch[@]}" -x c++-header "$header" -o "$header.gch.tmp" && mv "$header.gch.tmp" "$header.gch"
+        # a failed precompile only costs time: every source is then compiled the usual way
+        "$REAL" "${pch[@]}" -x c++-header "$header" -o "$header.gch.tmp" && mv "$header.gch.tmp" "$header.gch" \
+          || touch "$header.nopch"
       fi
     ) 9> "$header.lock"
   fi

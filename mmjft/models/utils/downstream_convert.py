@@ -1,0 +1,199 @@
+"""mmjft pretraining checkpoints -> initialisation weights for downstream models (mmdet now; mmseg, mmpose later).
+
+A source is either an mmjft (mmpretrain ``ImageClassifier``) checkpoint as the Runner saves it -- ``state_dict``
+with ``backbone.*`` (torchvision's ResNet key names) and ``head.fc.*``, ``meta['cfg']`` the config text -- or the
+output of ``tools/model_converters/torchvision_to_mmpretrain.py`` (``meta['img_norm']`` already set).
+
+Each target in :data:`DOWNSTREAM_TARGETS` maps the backbone's names into the downstream model's and says which
+prefixes of that model the weights must fill completely (:class:`ConvertedCheckpointInit` checks it at init). The
+output is ``{'state_dict': ..., 'meta': {'img_norm', 'target', 'prefixes', 'source', 'converter'}}``;
+``img_norm = dict(mean, std, to_rgb)`` is the input normalisation the weights were trained with, which the
+downstream config must repeat.
+
+Adding a target (e.g. ``'mmseg'``: mmseg's plain ``ResNet`` with ``deep_stem=False`` keeps all four stages under
+``backbone.``; ``'mmpose'`` likewise) is one function ``backbone tensors -> {downstream key: tensor}`` and one
+entry in the dict.
+"""
+import ast
+import re
+from collections import OrderedDict
+from typing import Callable, Dict, Mapping, NamedTuple, Optional, Tuple
+
+from .torchvision_resnet import TORCHVISION_IMG_NORM
+
+# normalisation of mmjft's JFT pretraining (configs/_base_/models/resnet101_jft.py): RGB pixels to [-1, 1]
+JFT_IMG_NORM = dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5], to_rgb=True)
+NAMED_IMG_NORMS = {'jft': JFT_IMG_NORM, 'torchvision': TORCHVISION_IMG_NORM}
+
+# a ResNet backbone tensor as mmpretrain's and mmdet's ResNet (style='pytorch', no deep stem) name it
+_RESNET_KEY = re.compile(
+    r'^(conv1\.weight|bn1\.\w+|layer[1-4]\.\d+\.(conv[1-3]\.weight|bn[1-3]\.\w+|downsample\.[01]\.\w+))$')
+# parts of a pretraining checkpoint that no downstream model uses: the JFT / ImageNet classifier, the pooling neck
+# (no tensors, listed for completeness) and the data preprocessor's buffers
+_DROPPED_PREFIXES = ('head.', 'neck.', 'data_preprocessor.')
+
+
+class ConversionError(KeyError):
+    """A checkpoint that does not fit the conversion; the message lists the offending keys."""
+
+    def __str__(self):  # KeyError would print the message with quotes and escaped newlines
+        return str(self.args[0]) if self.args else ''
+
+
+class DownstreamTarget(NamedTuple):
+    """How backbone tensors become a downstream model's initial weights.
+
+    Attributes:
+        convert: ``{ResNet key: tensor} -> {downstream model key: tensor}``.
+        prefixes: the downstream model's key prefixes the converted weights must fill completely.
+        description: one line for ``--help``.
+    """
+    convert: Callable[[Mapping], 'OrderedDict']
+    prefixes: Tuple[str, ...]
+    description: str
+
+
+def _to_mmdet_c4(backbone: Mapping) -> OrderedDict:
+    """Faster R-CNN C4 (paper §5.2): conv1..conv4 are the shared backbone, conv5 the RoI box head.
+
+    mmdet's ``ResNet(num_stages=3)`` holds ``conv1``, ``bn1``, ``layer1-3``; its ``ResLayer`` shared head
+    (``roi_head.shared_head``, stage 3) names conv5 ``layer4``, with the same block and layer names.
+    """
+    missing = [s for s in ('conv1.weight', 'layer1.', 'layer2.', 'layer3.', 'layer4.')
+               if not any(k.startswith(s) for k in backbone)]
+    if missing:
+        raise ConversionError(f'mmdet-c4 needs a four-stage ResNet; no tensors for {missing}')
+    out = OrderedDict()
+    for key, value in backbone.items():
+        out[('roi_head.shared_head.' if key.startswith('layer4.') else 'backbone.') + key] = value
+    return out
+
+
+DOWNSTREAM_TARGETS: Dict[str, DownstreamTarget] = {
+    'mmdet-c4': DownstreamTarget(_to_mmdet_c4, ('backbone.', 'roi_head.shared_head.'),
+                                 'mmdet Faster R-CNN C4: conv1-4 -> backbone (num_stages=3), conv5 -> '
+                                 'roi_head.shared_head.layer4'),
+}
+
+
+def split_pretraining_state_dict(state_dict: Mapping) -> Tuple[OrderedDict, list]:
+    """The ResNet backbone tensors of an mmpretrain classifier state dict, keyed without ``backbone.``.
+
+    Returns:
+        tuple: ``(backbone, dropped)``: the backbone tensors, and the keys left out (classifier head, neck,
+        preprocessor).
+
+    Raises:
+        ConversionError: listing every key that is neither a ResNet backbone tensor nor one of the dropped parts.
+    """
+    backbone, dropped, unknown = OrderedDict(), [], []
+    for key, value in state_dict.items():
+        name = key[len('module.'):] if key.startswith('module.') else key
+        if name.startswith('backbone.') and _RESNET_KEY.match(name[len('backbone.'):]):
+            backbone[name[len('backbone.'):]] = value
+        elif name.startswith(_DROPPED_PREFIXES):
+            dropped.append(key)
+        else:
+            unknown.append(key)
+    if unknown:
+        raise ConversionError(f'not an mmjft / mmpretrain ResNet classifier checkpoint: {len(unknown)} unexpected '
+                              f'keys: {unknown[:20]}{" ..." if len(unknown) > 20 else ""}')
+    if not backbone:
+        raise ConversionError('no backbone.* ResNet tensors in the checkpoint')
+    return backbone, dropped
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# normalisation recorded with the weights
+# ---------------------------------------------------------------------------------------------------------------
+def _literal(node):
+    """Evaluate a config-text node made of literals, lists, tuples, ``{...}`` and ``dict(k=v)`` only."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == 'dict' and not node.args:
+        return {kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg is not None}
+    if isinstance(node, ast.Dict):
+        return {_literal(k): _literal(v) for k, v in zip(node.keys, node.values)}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(e) for e in node.elts]
+    return ast.literal_eval(node)
+
+
+def _keyword(node, name):
+    """The value node of key ``name`` in a ``dict(...)`` call or ``{...}`` node, else None."""
+    if isinstance(node, ast.Call):
+        return next((kw.value for kw in node.keywords if kw.arg == name), None)
+    if isinstance(node, ast.Dict):
+        return next((v for k, v in zip(node.keys, node.values)
+                     if isinstance(k, ast.Constant) and k.value == name), None)
+    return None
+
+
+def img_norm_from_config_text(cfg_text: str) -> dict:
+    """``dict(mean, std, to_rgb)`` of the data preprocessor in a saved config (``checkpoint['meta']['cfg']``).
+
+    The text is parsed, never executed: a config is Python, and running the one inside a checkpoint would turn a
+    ``weights_only`` load back into arbitrary code execution. Like mmengine's Runner, ``model.data_preprocessor``
+    wins over a top-level ``data_preprocessor``.
+
+    Raises:
+        ValueError: the text has no data preprocessor with literal ``mean`` and ``std``.
+    """
+    top = {}
+    for stmt in ast.parse(cfg_text).body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            top[stmt.targets[0].id] = stmt.value
+    pre = _keyword(top['model'], 'data_preprocessor') if 'model' in top else None
+    if pre is None:
+        pre = top.get('data_preprocessor')
+    if pre is None:
+        raise ValueError('the checkpoint config has no data_preprocessor (model.data_preprocessor or top-level)')
+    fields = {k: _keyword(pre, k) for k in ('mean', 'std', 'to_rgb', 'bgr_to_rgb')}
+    if fields['mean'] is None or fields['std'] is None:
+        raise ValueError('the checkpoint config\'s data_preprocessor has no mean/std: cannot tell how its input '
+                         'was normalised')
+    to_rgb = fields['to_rgb'] if fields['to_rgb'] is not None else fields['bgr_to_rgb']
+    return dict(mean=[float(v) for v in _literal(fields['mean'])], std=[float(v) for v in _literal(fields['std'])],
+                to_rgb=bool(_literal(to_rgb)) if to_rgb is not None else False)
+
+
+def img_norm_from_meta(meta: Optional[Mapping]) -> dict:
+    """The input normalisation recorded in a checkpoint's meta: ``meta['img_norm']``, else read from ``meta['cfg']``.
+
+    Raises:
+        ValueError: neither is there (pass the normalisation explicitly, e.g. ``--img-norm torchvision``).
+    """
+    meta = meta or {}
+    if meta.get('img_norm'):
+        norm = meta['img_norm']
+        return dict(mean=[float(v) for v in norm['mean']], std=[float(v) for v in norm['std']],
+                    to_rgb=bool(norm.get('to_rgb', False)))
+    if meta.get('cfg'):
+        return img_norm_from_config_text(meta['cfg'])
+    raise ValueError('the checkpoint records no input normalisation (meta has neither img_norm nor cfg)')
+
+
+def convert_for_downstream(checkpoint: Mapping, target: str, img_norm: Optional[dict] = None,
+                           source: str = '') -> dict:
+    """Convert a pretraining checkpoint for ``target`` (a key of :data:`DOWNSTREAM_TARGETS`).
+
+    Args:
+        checkpoint: ``{'state_dict': ..., 'meta': ...}`` (a bare state dict is accepted with ``img_norm`` given).
+        target: e.g. ``'mmdet-c4'``.
+        img_norm: ``dict(mean, std, to_rgb)`` or a name in :data:`NAMED_IMG_NORMS`; overrides the checkpoint's.
+        source: recorded in the output's meta.
+
+    Returns:
+        dict: ``{'state_dict', 'meta'}``, ``meta = dict(img_norm, target, prefixes, source, converter, dropped)``.
+    """
+    if target not in DOWNSTREAM_TARGETS:
+        raise ValueError(f'unknown target {target!r}; known: {sorted(DOWNSTREAM_TARGETS)}')
+    spec = DOWNSTREAM_TARGETS[target]
+    has_sd = 'state_dict' in checkpoint
+    state_dict = checkpoint['state_dict'] if has_sd else checkpoint
+    if isinstance(img_norm, str):
+        img_norm = NAMED_IMG_NORMS[img_norm]
+    norm = dict(img_norm) if img_norm is not None else img_norm_from_meta(checkpoint.get('meta') if has_sd else None)
+    backbone, dropped = split_pretraining_state_dict(state_dict)
+    out = spec.convert(backbone)
+    meta = dict(img_norm=norm, target=target, prefixes=list(spec.prefixes), source=source,
+                converter='mmjft.models.utils.downstream_convert', dropped=sorted(dropped))
+    return dict(state_dict=out, meta=meta)
