@@ -30,3 +30,23 @@ def test_two_process_gloo_run(mini_jft, tmp_path):
     import torch
     final = torch.load(work / 'iter_6.pth', map_location='cpu')['state_dict']['backbone.conv1.weight']
     assert final.flatten()[:4].tolist() == probes[0]['first_conv']
+
+
+def test_two_process_evaluation_matches_one_process(mini_jft, tmp_path):
+    """tools/dist_test.sh: the ranks' predictions are gathered before mAP@100 is computed."""
+    from conftest import run_tool
+    work = tmp_path / 'work'
+    options = [*data_root_options(mini_jft['data_root']), 'val_dataloader.num_workers=0']
+    run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--cfg-options', *options,
+              'train_cfg.max_iters=4', 'train_cfg.val_interval=100', 'default_hooks.checkpoint.interval=4'])
+    ckpt = str(work / 'iter_4.pth')
+    single = run_tool(['tools/test.py', MINI_CONFIG, ckpt, '--work-dir', str(tmp_path / 'one'), '--cfg-options',
+                       *options])
+    env = dict(os.environ, PYTHON=sys.executable, PORT='29534', OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
+    proc = subprocess.run(['bash', 'tools/dist_test.sh', MINI_CONFIG, ckpt, '2', '--work-dir', str(tmp_path / 'two'),
+                           '--cfg-options', *options], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
+    one = json.loads(single.stdout.strip().splitlines()[-1])
+    two = json.loads((tmp_path / 'two' / 'test_metrics.json').read_text())
+    assert abs(one['jft/mAP@100'] - two['jft/mAP@100']) < 1e-6
