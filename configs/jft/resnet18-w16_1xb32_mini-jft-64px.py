@@ -3,7 +3,8 @@
 Data:     python tools/dataset_converters/make_mini_jft.py data/mini_jft
 Command:  python tools/train.py configs/jft/resnet18-w16_1xb32_mini-jft-64px.py
 Evaluate: python tools/test.py configs/jft/resnet18-w16_1xb32_mini-jft-64px.py work_dirs/.../iter_600.pth
-Cost:     600 iterations x 32 images of 64 px, about 2-3 min on 2 CPU cores.
+Cost:     600 iterations x 32 images of 64 px: 0.7-1.1 s per iteration on 2 CPU cores (~10 min with the
+          evaluations); mAP@100 on the 200 held-out images 0.696 (random scores: ~0.35).
 Same recipe as the JFT configs (RMSpropTF, sigmoid head over ancestor-expanded labels, [-1, 1] input, resize then
 random crop and flip) scaled down: 72 -> 64 px crops instead of 340 -> 299, the lr raised for a short run.
 """

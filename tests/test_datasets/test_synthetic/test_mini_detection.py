@@ -115,9 +115,9 @@ def test_coco_json_is_valid(coco):
                 assert mask.shape == (IMG, IMG)
                 assert mask.sum() == a['area'] and 0 < a['area'] <= w * h
                 ys, xs = np.nonzero(mask)
-                # the mask lies in the box and (all shapes touch their box's sides) nearly fills its extent
-                assert xs.min() >= x and xs.max() < x + w and ys.min() >= y and ys.max() < y + h
-                assert xs.min() <= x + 2 and xs.max() >= x + w - 3 and ys.min() <= y + 2 and ys.max() >= y + h - 3
+                # every shape touches all four sides of its box, and objects do not overlap: the box is the
+                # tight box of the mask (as in real COCO)
+                assert [xs.min(), ys.min(), xs.max() + 1, ys.max() + 1] == [x, y, x + w, y + h]
 
 
 def test_boxes_inside_and_disjoint(coco):
@@ -272,6 +272,10 @@ def test_voc_difficult(tmp_path):
             assert o['difficult'] == int(side < 16)
             n += o['difficult']
     assert n == res['num_difficult'] > 0
+    # the threshold itself: a short side of 15 is difficult, 16 is not
+    res = make_mini_voc(str(tmp_path / 'fixed'), img_size=64, difficult_min_side=16, fixed_images=[[
+        dict(label='red_disc', bbox=[0, 0, 15, 40]), dict(label='red_disc', bbox=[20, 0, 60, 16])]])
+    assert [o['difficult'] for o in parse_voc_xml(osp.join(res['ann_dir'], '000001.xml'))[2]] == [1, 0]
 
 
 # ------------------------------------------------------------------------------------------ knobs
@@ -358,6 +362,10 @@ def test_fixed_images(tmp_path):
               [dict(label='red_disc', bbox=[0, 0, 96, 96])]]
     res = make_mini_voc(str(tmp_path / 'voc'), img_size=96, fixed_images=scenes)
     assert res['num_trainval'] == res['num_test'] == 2
+    for tv, te in (('000001', '000003'), ('000002', '000004')):  # test repeats trainval's pictures
+        with open(osp.join(res['img_dir'], f'{tv}.jpg'), 'rb') as f1, \
+                open(osp.join(res['img_dir'], f'{te}.jpg'), 'rb') as f2:
+            assert f1.read() == f2.read()
     assert parse_voc_xml(osp.join(res['ann_dir'], '000001.xml'))[2] == [
         dict(name='blue_square', difficult=0, box=[11, 21, 50, 60])]
     assert parse_voc_xml(osp.join(res['ann_dir'], '000004.xml'))[2] == [
