@@ -1,1 +1,2 @@
 from .heads import *  # noqa: F401,F403
+from .utils import ConvertedCheckpointInit  # noqa: F401  (registers the 'ConvertedCheckpoint' weight initializer)

@@ -1,0 +1,58 @@
+"""Turn an mmjft pretraining checkpoint into initialisation weights for a downstream model.
+
+    python tools/model_converters/mmjft_to_downstream.py SRC DST [--target mmdet-c4] [--img-norm jft|torchvision]
+
+SRC: a checkpoint of a configs/jft/ run (e.g. work_dirs/resnet101_8xb32_jft300m-299px/iter_4500000.pth), or the
+output of tools/model_converters/torchvision_to_mmpretrain.py (the ImageNet init). Examples::
+
+    python tools/model_converters/mmjft_to_downstream.py \\
+        work_dirs/resnet101_8xb32_jft300m-299px/iter_4500000.pth checkpoints/resnet101_jft300m_mmdet-c4.pth
+    python tools/model_converters/mmjft_to_downstream.py \\
+        checkpoints/resnet101_torchvision-in1k_mmpretrain.pth checkpoints/resnet101_in1k_mmdet-c4.pth
+
+DST holds ``state_dict`` in the downstream model's key names and ``meta.img_norm`` (the input normalisation the
+weights were trained with, read from the source's meta); the downstream config loads it with
+``init_cfg=dict(type='mmjft.ConvertedCheckpoint', checkpoint=DST)``, which checks keys and normalisation.
+The key maps live in mmjft/models/utils/downstream_convert.py (targets: mmdet-c4; mmseg and mmpose to come).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import torch
+
+import mmjft  # noqa: F401  (allow-lists what mmengine checkpoints hold for weights_only loading)
+from mmjft.models.utils import DOWNSTREAM_TARGETS, NAMED_IMG_NORMS, ConversionError, convert_for_downstream
+
+
+def parse_args(argv=None):
+    targets = '; '.join(f'{k}: {v.description}' for k, v in DOWNSTREAM_TARGETS.items())
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('src', help='mmjft / mmpretrain checkpoint (.pth)')
+    parser.add_argument('dst', help='output checkpoint')
+    parser.add_argument('--target', choices=sorted(DOWNSTREAM_TARGETS), default='mmdet-c4', help=targets)
+    parser.add_argument('--img-norm', choices=sorted(NAMED_IMG_NORMS),
+                        help='the normalisation the source was trained with, for a checkpoint that records none')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
+    try:
+        out = convert_for_downstream(checkpoint, args.target, img_norm=args.img_norm, source=osp.abspath(args.src))
+    except (ConversionError, ValueError) as e:
+        print(f'error: {args.src}: {e}', file=sys.stderr)
+        return 1
+    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
+    torch.save(out, args.dst)
+    meta = out['meta']
+    print(f'{len(out["state_dict"])} tensors for {args.target} ({", ".join(meta["prefixes"])}) written to '
+          f'{args.dst}; dropped {len(meta["dropped"])} ({", ".join(sorted({k.split(".")[0] for k in meta["dropped"]}))}'
+          f'); img_norm {meta["img_norm"]}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
