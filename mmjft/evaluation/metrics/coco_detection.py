@@ -1,0 +1,30 @@
+"""mmdet's ``CocoMetric`` for tools/test.py, scoring an empty detection set 0.0 instead of returning nothing.
+
+mmdet 3.3's ``CocoMetric`` logs 'The testing results of the whole dataset is empty' and returns no metrics when a
+model detects nothing (pycocotools' ``loadRes`` fails on an empty list), which breaks anything that reads the
+metrics afterwards (checkpoint selection, tables). Everything else, including the results file it writes to
+``outfile_prefix + '.bbox.json'``, is mmdet's. It imports mmdet, so ``mmjft.evaluation`` does not import it;
+detection configs list it in ``custom_imports`` and name it ``type='mmjft.CocoDetMetric'``.
+"""
+from mmdet.evaluation import CocoMetric
+from mmengine.logging import print_log
+
+from mmjft.registry import METRICS
+
+_DEFAULT_ITEMS = ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')
+
+
+@METRICS.register_module()
+class CocoDetMetric(CocoMetric):
+    """:class:`mmdet.evaluation.CocoMetric`; with no detections at all its bbox/segm metrics are 0.0."""
+
+    def compute_metrics(self, results: list) -> dict:
+        metrics = super().compute_metrics(results)
+        if self.format_only:
+            return metrics
+        for metric in self.metrics:
+            if metric in ('bbox', 'segm') and not any(k.startswith(f'{metric}_') for k in metrics):
+                print_log(f'{type(self).__name__}: no {metric} detections at all; {metric} metrics are 0.0',
+                          logger='current', level=30)
+                metrics.update({f'{metric}_{item}': 0.0 for item in (self.metric_items or _DEFAULT_ITEMS)})
+        return metrics
