@@ -1,0 +1,17 @@
+"""Faster R-CNN ResNet-101 C4 on COCO from ImageNet weights (paper Table 2 'ImageNet': 53.6 / 34.3 test-dev).
+
+Needs torchvision's ImageNet ResNet-101 converted twice (into mmpretrain's keys, then into mmdet's C4 layout):
+    python tools/model_converters/torchvision_to_mmpretrain.py resnet101-cd907fc2.pth \\
+        checkpoints/resnet101_torchvision-in1k_mmpretrain.pth
+    python tools/model_converters/mmjft_to_downstream.py \\
+        checkpoints/resnet101_torchvision-in1k_mmpretrain.pth checkpoints/resnet101_in1k_mmdet-c4.pth
+Command:  bash tools/dist_train.sh configs/faster_rcnn/faster-rcnn_r101-c4_in1k-pre_8xb2_coco-minival.py 8
+Cost:     as the JFT-300M run: 187,500 iterations x 16 images = 3M images.
+torchvision's weights were trained on RGB input normalised by ImageNet's mean and std, so the detector is too.
+"""
+_base_ = './faster-rcnn_r101-c4_jft300m-pre_8xb2_coco-minival.py'
+init_source = 'torchvision'
+
+model = dict(
+    data_preprocessor=dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+    init_cfg=dict(checkpoint='checkpoints/resnet101_in1k_mmdet-c4.pth'))
