@@ -55,18 +55,10 @@ def set_results_prefix(cfg, prefix):
         metric['outfile_prefix'] = prefix
 
 
-def register_downstream_modules(cfg):
-    """Register the modules of the library a config's default scope names (mmdet for detection configs)."""
-    if cfg.get('default_scope') == 'mmdet':
-        from mmdet.utils import register_all_modules as register_mmdet
-        register_mmdet(init_default_scope=False)
-
-
 def main():
     args = parse_args()
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
-    register_downstream_modules(cfg)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)

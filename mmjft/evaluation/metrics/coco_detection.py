@@ -11,7 +11,7 @@ from mmengine.logging import print_log
 
 from mmjft.registry import METRICS
 
-_DEFAULT_ITEMS = ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')
+from ..functional.coco_detection import COCO_BOX_METRICS
 
 
 @METRICS.register_module()
@@ -26,5 +26,5 @@ class CocoDetMetric(CocoMetric):
             if metric in ('bbox', 'segm') and not any(k.startswith(f'{metric}_') for k in metrics):
                 print_log(f'{type(self).__name__}: no {metric} detections at all; {metric} metrics are 0.0',
                           logger='current', level=30)
-                metrics.update({f'{metric}_{item}': 0.0 for item in (self.metric_items or _DEFAULT_ITEMS)})
+                metrics.update({f'{metric}_{item}': 0.0 for item in (self.metric_items or COCO_BOX_METRICS)})
         return metrics
