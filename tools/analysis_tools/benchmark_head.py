@@ -4,7 +4,8 @@
 
 Both sides get the same features, weights and labels (~3 positive labels per image after expansion). The plain side
 is given its dense multi-hot target ready-made; the head builds it from per-image label ids inside the timed region,
-as it must in training.
+as it must in training. The label ids lie on the model's device, as mmpretrain's ClsDataPreprocessor leaves them in
+a training step, so the path timed is the one a GPU step takes.
 """
 import argparse
 import json
@@ -46,11 +47,12 @@ def main():
                              in_channels=args.in_channels, prior_prob=1e-4)).to(device)
     head.init_weights()
     feats = torch.randn(args.batch, args.in_channels, device=device)
-    labels = [torch.randint(0, args.num_classes, (args.labels_per_image, )) for _ in range(args.batch)]
+    labels = [torch.randint(0, args.num_classes, (args.labels_per_image, ), device=device) for _ in range(args.batch)]
     samples = [DataSample().set_gt_label(x) for x in labels]
+    assert all(s.gt_label.device == feats.device for s in samples)
     target = torch.zeros(args.batch, args.num_classes, device=device)
     for i, x in enumerate(labels):
-        target[i, x.to(device)] = 1
+        target[i, x] = 1
 
     def ours():
         head.zero_grad(set_to_none=True)

@@ -67,16 +67,27 @@ class HierarchicalMultiLabelHead(MultiLabelLinearClsHead):
 
     @staticmethod
     def build_targets(data_samples: List[DataSample], num_classes: int, device) -> torch.Tensor:
-        """The batch's N x C multi-hot float target, from each sample's label ids, in one scatter on ``device``."""
+        """The batch's N x C multi-hot float target, from each sample's label ids, in one scatter on ``device``.
+
+        Every index is made on ``device`` (the labels arrive there from the data preprocessor) and nothing waits for
+        the device: the label counts are tensor shapes, known on the host, and ``output_size`` spares
+        ``repeat_interleave`` its device-to-host read of the total. An id outside [0, C) fails through an
+        asynchronous device-side assert rather than writing into another image's row.
+        """
         if 'gt_score' in data_samples[0]:
             return torch.stack([s.gt_score for s in data_samples]).to(device=device, dtype=torch.float32)
-        labels = [s.gt_label for s in data_samples]
-        lengths = torch.tensor([len(x) for x in labels])
-        rows = torch.repeat_interleave(torch.arange(len(labels)), lengths)
-        cols = torch.cat(labels).long() if len(labels) else torch.zeros(0, dtype=torch.long)
-        flat = (rows * num_classes + cols).to(device, non_blocking=True)
+        labels = [s.gt_label.reshape(-1) for s in data_samples]
+        counts = [int(x.numel()) for x in labels]
+        total = sum(counts)
         target = torch.zeros(len(labels) * num_classes, device=device)
-        target.index_fill_(0, flat, 1.0)
+        if total:
+            cols = torch.cat([x.to(device, non_blocking=True) for x in labels]).long()
+            torch._assert_async(((cols >= 0) & (cols < num_classes)).all(),
+                                f'a gt_label id lies outside [0, {num_classes}): the head has {num_classes} '
+                                'classes, the dataset more (see LabelSpaceCheckHook)')
+            rows = torch.repeat_interleave(torch.arange(len(labels), device=device),
+                                           torch.tensor(counts, device=device), output_size=total)
+            target.index_fill_(0, rows * num_classes + cols, 1.0)
         return target.view(len(labels), num_classes)
 
     def _get_loss(self, cls_score: torch.Tensor, data_samples: List[DataSample], **kwargs) -> dict:

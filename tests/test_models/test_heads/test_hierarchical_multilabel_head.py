@@ -96,3 +96,23 @@ def test_predict_scores_are_float_sigmoids():
     feats = torch.randn(2, 4)
     out = head.predict((feats, ), samples([[1], [2]], 6))
     assert torch.allclose(out[0].pred_score, torch.sigmoid(head.fc(feats))[0])
+
+
+def test_loss_on_the_labels_device_meta():
+    """As on a GPU: the data preprocessor moved the labels to the model's device; every index is built there."""
+    head = build(num_classes=50, in_channels=8).to('meta')
+    feats = torch.randn(3, 8, device='meta')
+    labels = [DataSample().set_gt_label(torch.tensor(x, device='meta')) for x in ([1, 7], [], [3, 4, 49])]
+    target = head.build_targets(labels, 50, torch.device('meta'))
+    assert target.device.type == 'meta' and target.shape == (3, 50)
+    loss = head.loss((feats, ), labels)['loss']
+    assert loss.device.type == 'meta' and loss.shape == ()
+
+
+def test_label_id_beyond_the_head_is_an_error_not_a_neighbours_label():
+    head = build()  # 6 classes
+    # id 7 in the first image would otherwise land in the second image's row (flat index 7 = row 1, class 1)
+    with pytest.raises(RuntimeError, match='outside'):
+        head.build_targets(samples([[0, 7], [2]], 6), 6, torch.device('cpu'))
+    with pytest.raises(RuntimeError, match='outside'):
+        head.build_targets(samples([[0], [-1]], 6), 6, torch.device('cpu'))
