@@ -22,17 +22,29 @@ _ALLOWED = False
 
 
 def _numpy_globals():
-    """numpy's reconstructors, array and dtype classes, as pickled by numpy 1.x and 2.x."""
+    """numpy's reconstructors, array and dtype classes, under the names numpy 2.x and numpy 1.x pickle them with.
+
+    A checkpoint written under numpy 1.x (most files of the OpenMMLab model zoos) names
+    ``numpy.core.multiarray._reconstruct`` and ``numpy.core.multiarray.scalar``; numpy 2 moved them to
+    ``numpy._core``. Both names are allow-listed for the same objects.
+    """
     objs = [np.ndarray, np.dtype]
     try:  # numpy >= 2
         from numpy._core.multiarray import _reconstruct, scalar
     except ImportError:  # numpy 1.x
         from numpy.core.multiarray import _reconstruct, scalar
     objs += [_reconstruct, scalar]
+    objs += [(_reconstruct, 'numpy.core.multiarray._reconstruct'), (scalar, 'numpy.core.multiarray.scalar'),
+             (_reconstruct, 'numpy._core.multiarray._reconstruct'), (scalar, 'numpy._core.multiarray.scalar')]
     # each concrete dtype class (numpy.dtypes.Float64DType, ...) and each scalar type (np.float64, np.int64, ...)
     objs += [type(np.dtype(t)) for t in np.sctypeDict.values()]
     objs += list(set(np.sctypeDict.values()))
     return objs
+
+
+# What mmengine 0.10.7 itself puts in HistoryBuffer._statistics_methods (HistoryBuffer._set_default_statistics), the
+# only methods a checkpoint's message hub refers to.
+HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
 
 def _history_buffer_getattr(obj, name):
@@ -40,10 +52,12 @@ def _history_buffer_getattr(obj, name):
 
     mmengine pickles each ``HistoryBuffer`` with its ``statistics_methods`` ({'min': HistoryBuffer.min, ...}), and
     pickle writes a method of a class as ``getattr(HistoryBuffer, 'min')``. Allowing the real ``getattr`` would let a
-    crafted checkpoint walk from any allowed object to arbitrary code; this stand-in answers exactly that one lookup.
+    crafted checkpoint walk from any allowed object to arbitrary code; this stand-in answers exactly those lookups:
+    the statistics mmengine registers itself (:data:`HISTORY_BUFFER_STATISTICS`), never ``update`` or
+    ``register_statistics``, which change state.
     """
     from mmengine.logging import HistoryBuffer
-    if obj is HistoryBuffer and not name.startswith('_') and callable(getattr(HistoryBuffer, name, None)):
+    if obj is HistoryBuffer and name in HISTORY_BUFFER_STATISTICS:
         return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(f'weights_only load: getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
 

@@ -85,8 +85,30 @@ def test_getattr_only_resolves_history_buffer_methods(tmp_path):
     ok = tmp_path / 'ok.pth'
     torch.save({'m': SneakyGetattr(HistoryBuffer, 'mean')}, ok)
     assert torch.load(ok)['m'] is HistoryBuffer.mean
-    for target, name in [(HistoryBuffer, '__init__'), (np.ndarray, 'tofile'), (HistoryBuffer, '_set_default_statistics')]:
+    for name in ('min', 'max', 'current'):
+        path = tmp_path / f'{name}.pth'
+        torch.save({'m': SneakyGetattr(HistoryBuffer, name)}, path)
+        assert torch.load(path)['m'] is getattr(HistoryBuffer, name)
+    # public methods that change state are not statistics: a checkpoint must not reach them
+    for target, name in [(HistoryBuffer, 'update'), (HistoryBuffer, 'register_statistics'),
+                         (HistoryBuffer, 'statistics'), (HistoryBuffer, '__init__'), (np.ndarray, 'tofile'),
+                         (HistoryBuffer, '_set_default_statistics')]:
         path = tmp_path / f'{name}.pth'
         torch.save({'m': SneakyGetattr(target, name)}, path)
         with pytest.raises(pickle.UnpicklingError, match='not allowed'):
             torch.load(path)
+
+
+def test_checkpoint_pickled_under_numpy_1_loads(tmp_path):
+    """Older OpenMMLab zoo files name numpy.core.multiarray._reconstruct (numpy 1.x); numpy 2 calls it numpy._core."""
+    import numpy as np
+
+    import mmjft  # noqa: F401
+    path = tmp_path / 'np1.pth'
+    obj = {'state_dict': {'w': torch.ones(2)}, 'meta': {'a': np.arange(3), 'f': np.float64(0.5)}}
+    torch.save(obj, path, _use_new_zipfile_serialization=False)  # legacy format: the pickle's names are plain text
+    raw = path.read_bytes()
+    assert b'numpy._core.multiarray' in raw
+    path.write_bytes(raw.replace(b'numpy._core.multiarray', b'numpy.core.multiarray'))
+    loaded = torch.load(path)  # weights_only
+    assert loaded['meta']['a'].tolist() == [0, 1, 2] and loaded['meta']['f'] == 0.5
