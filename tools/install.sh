@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Installs the OpenMMLab stack + mmjft into a virtual environment at $MMJFT_VENV (default: <repo>/.venv).
-# Idempotent: it does nothing when the venv was made by this very script from the same requirements.
+# Idempotent: it does nothing when the venv was made by this very script from the same requirements and for the same
+# mmcv variant (CPU, or CUDA for given archs and nvcc version): switching a CPU install to CUDA reinstalls.
 #
 #   bash tools/install.sh            # CPU machine (what CI and the README's commands run)
 #   FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="9.0" bash tools/install.sh
 #                                    # CUDA host: mmcv's ops are built with nvcc for the listed archs
 #                                    # (9.0 = Hopper; add 8.0 for A100). Needs nvcc matching torch's CUDA.
+# On a host where `nvidia-smi -L` lists a GPU and FORCE_CUDA is unset, it warns (mmdet needs mmcv's CUDA ops there).
 #
-# Every repair below was measured on torch 2.14.1 (see shared/docs/install-notes.md):
+# Every repair below was measured on torch 2.14.1 (see docs/install-notes.md):
 #  1. mmcv 2.1.0 ships only an sdist. Its setup.py hard-codes -std=c++17, torch 2.14's ATen headers need C++20:
 #     we patch the flag in the unpacked sdist. Built with -g0 (1.4 MB wheel instead of 32 MB) and a precompiled
-#     torch header, and kept as a file in $MMJFT_WHEEL_CACHE/torch<ver>-<cpu|cudaARCHS>/ for later installs.
+#     torch header, and kept as a file in $MMJFT_WHEEL_CACHE/torch<ver>-<python tag>-<variant>/ for later installs
+#     (variant: cpu or cuda<TORCH_CUDA_ARCH_LIST>-cu<nvcc version>, e.g. torch2.14.1-cp311-cuda9.0-cu12.8/); a kept
+#     wheel is reused only when its file name's tags are ones this venv's Python installs
+#     (tools/misc/mmcv_wheel_key.py computes the variant, the cache key, the wheel choice and the up-to-date stamp).
 #  2. setuptools>=82 dropped pkg_resources (mmcv's setup.py, mmengine import it): pinned <82 through a
 #     constraints file on every pip call, and mmcv/chumpy are built --no-build-isolation.
 #  3. xtcocotools' PyPI wheel is compiled against numpy 1.x and crashes under numpy 2: built from source.
@@ -28,10 +33,13 @@ TORCH_VER=2.14.1
 TORCHVISION_VER=0.29.1
 MMCV_VER=2.1.0
 CONS="$ROOT/requirements/constraints.txt"
+# stamp: requirements, this script, setup.py, the helper and the mmcv variant; the helper exits 1 naming the problem
+# when FORCE_CUDA=1 finds no nvcc
+KEY="$ROOT/tools/misc/mmcv_wheel_key.py"
 
-stamp() { cat "$ROOT"/requirements/*.txt "$ROOT/tools/install.sh" "$ROOT/setup.py" | sha1sum | cut -c1-16; }
-if [ -f "$VENV/.mmjft-installed" ] && [ "$(cat "$VENV/.mmjft-installed")" = "$(stamp)" ]; then
-  exit 0
+if [ -f "$VENV/.mmjft-installed" ] && [ -x "$VENV/bin/python" ]; then
+  STAMP="$("$VENV/bin/python" "$KEY" stamp "$ROOT")"
+  [ "$(cat "$VENV/.mmjft-installed")" = "$STAMP" ] && exit 0
 fi
 t0=$(date +%s)
 # pip warns about every package missing from this machine's local mirrors: keep the log readable.
@@ -39,15 +47,17 @@ pip_quiet() { "$@" 2> >(grep -v 'is ignored: it is neither a file nor a director
 log() { echo "[install $(( $(date +%s) - t0 ))s] $*"; }
 
 [ -x "$VENV/bin/python" ] || { log "creating venv $VENV with $PY"; "$PY" -m venv "$VENV"; }
+VARIANT="$("$VENV/bin/python" "$KEY" variant)"
+STAMP="$("$VENV/bin/python" "$KEY" stamp "$ROOT")"
+"$VENV/bin/python" "$KEY" gpu-warning
 # --no-compile: pip compiles serially; the stack is compiled once at the end on all cores instead (see there)
 PIP=(pip_quiet "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-compile -c "$CONS")
 # build tools first: mmcv, chumpy and xtcocotools are built without isolation (repairs 2, 3) and need them here
 "${PIP[@]}" -r "$ROOT/requirements/build.txt"
 
 # ---- mmcv with compiled ops, from the kept wheel or built once ----
-if [ "${FORCE_CUDA:-0}" = "1" ]; then VARIANT="cuda${TORCH_CUDA_ARCH_LIST:-all}"; else VARIANT=cpu; fi
-WHEEL_DIR="$CACHE/torch${TORCH_VER}-${VARIANT// /_}"
-WHEEL="$(ls "$WHEEL_DIR"/mmcv-$MMCV_VER-*.whl 2>/dev/null | head -n1 || true)"
+WHEEL_DIR="$("$VENV/bin/python" "$KEY" wheel-dir "$CACHE" "$TORCH_VER")"
+WHEEL="$("$VENV/bin/python" "$KEY" pick-wheel "$WHEEL_DIR" mmcv "$MMCV_VER")"
 if [ -z "$WHEEL" ]; then
   log "torch $TORCH_VER, then mmcv $MMCV_VER's ops ($VARIANT) into $WHEEL_DIR (about 6 min on 2 cores)"
   "${PIP[@]}" "torch==$TORCH_VER" "torchvision==$TORCHVISION_VER"
@@ -60,15 +70,18 @@ if [ -z "$WHEEL" ]; then
   # CFLAGS replaces Python's default flags: keep -O3. MAX_JOBS: mmcv would start 4 jobs on 2 cores.
   # CXX: a wrapper that precompiles torch's headers once for all sources (tools/misc/pch_cxx.sh): 13 -> ~6 min.
   # The build prints thousands of setuptools warnings: they go to a log, shown only if the build fails.
-  if ! (cd "$SRC/mmcv-$MMCV_VER" && MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" CFLAGS='-DNDEBUG -g0 -fwrapv -O3 -Wall' \
-     CXX="$ROOT/tools/misc/pch_cxx.sh" PATH="$VENV/bin:$PATH" \
+  # mmcv also builds CUDA ops whenever torch sees a GPU: the cpu variant hides the GPUs, so its wheel is what it says.
+  if [ "$VARIANT" = cpu ]; then GPUS=(CUDA_VISIBLE_DEVICES=); else GPUS=(); fi
+  if ! (cd "$SRC/mmcv-$MMCV_VER" && env "${GPUS[@]}" MMCV_WITH_OPS=1 MAX_JOBS="$(nproc)" \
+     CFLAGS='-DNDEBUG -g0 -fwrapv -O3 -Wall' CXX="$ROOT/tools/misc/pch_cxx.sh" PATH="$VENV/bin:$PATH" \
      "$VENV/bin/python" -m pip wheel -q --no-deps --no-build-isolation -c "$CONS" -w "$SRC/dist" . \
      > "$SRC/build.log" 2>&1); then
     tail -n 60 "$SRC/build.log"; echo "mmcv build failed; full log: $SRC/build.log" >&2; exit 1
   fi
   mv "$SRC"/dist/mmcv-*.whl "$WHEEL_DIR/"
   rm -rf "$SRC"
-  WHEEL="$(ls "$WHEEL_DIR"/mmcv-$MMCV_VER-*.whl | head -n1)"
+  WHEEL="$("$VENV/bin/python" "$KEY" pick-wheel "$WHEEL_DIR" mmcv "$MMCV_VER")"
+  [ -n "$WHEEL" ] || { echo "the mmcv wheel built into $WHEEL_DIR is not installable by $VENV/bin/python" >&2; exit 1; }
 fi
 
 # ---- the whole stack in one resolver run ----
@@ -88,5 +101,5 @@ log "bytecode for $SITE"
 "$VENV/bin/python" -m compileall -q -j 0 -x '/(tests?|pip|setuptools|Cython|fontTools|networkx)/' "$SITE" \
   > /dev/null 2>&1 || true
 "$VENV/bin/python" -c "import mmcv.ops, mmdet, mmseg, mmpose, mmpretrain, mmjft; print('stack ok:', mmjft.__version__)"
-stamp > "$VENV/.mmjft-installed"
+echo "$STAMP" > "$VENV/.mmjft-installed"
 log "done"
