@@ -22,6 +22,8 @@ def parse_args():
     parser.add_argument('-k', type=int, default=100)
     parser.add_argument('--repeat', type=int, default=3)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--score-levels', type=int, default=0,
+                        help='round scores to this many levels per unit, making ties (0: continuous)')
     parser.add_argument('--float-targets', action='store_true', help='also time float32 0/1 targets')
     return parser.parse_args()
 
@@ -87,10 +89,12 @@ def main():
     targets = np.zeros((N, C), dtype=bool)
     targets[rows, cols] = True
     scores[rows, cols] += 0.3
+    if args.score_levels:
+        scores = np.round(scores * args.score_levels) / np.float32(args.score_levels)
     num_pos = int(targets.sum())
     print(f'torch threads: {torch.get_num_threads()}  N={N} C={C} k={k} positives={num_pos} '
           f'({num_pos / N:.1f}/image)  scores {scores.nbytes / 2**20:.0f} MiB  '
-          f'targets {targets.nbytes / 2**20:.0f} MiB (bool)')
+          f'targets {targets.nbytes / 2**20:.0f} MiB (bool)  score levels: {args.score_levels or "continuous"}')
 
     # the top-k representation that the MAPAtK metric stores
     vals, inds = torch.topk(torch.from_numpy(scores), k, dim=1)

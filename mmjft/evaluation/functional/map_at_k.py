@@ -7,7 +7,9 @@ entries are ranked by score, descending, and
 
 where the denominator counts every positive of c in the evaluation set, so positives that were
 never kept count as misses. mAP@k is the weighted mean of AP_c over the classes with at least one
-positive. With k = C, uniform weights and no ties this is sklearn's macro ``average_precision``.
+positive (optionally only over a given list of classes). Positives of a class with equal scores
+all take the precision at the end of their tied block, so with k = C and uniform weights this is
+sklearn's macro ``average_precision``, ties included.
 
 Plain array code (numpy / scipy / torch only).
 """
@@ -18,7 +20,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-__all__ = ['map_at_k', 'map_at_k_from_topk']
+__all__ = ['map_at_k', 'map_at_k_from_topk', 'per_class_ap_at_k', 'mean_ap']
 
 
 def _class_weights(class_weights, num_pos: np.ndarray) -> np.ndarray:
@@ -85,42 +87,124 @@ def map_at_k_from_topk(topk_indices,
                        gt_labels: Sequence | sp.spmatrix,
                        num_classes: int,
                        class_weights: str | Sequence[float] | np.ndarray = 'frequency',
-                       return_per_class: bool = False):
+                       return_per_class: bool = False,
+                       classes: Sequence[int] | np.ndarray | None = None):
     """mAP@k from each image's kept top-k classes (no dense N x C array needed).
 
     Fully vectorised over the N*k kept entries: a sort by (class, -score), segment cumulative
-    sums and bincounts. Entries of a class with equal scores are ranked in image order.
+    sums and bincounts. Entries of a class with equal scores form a block, and every positive in
+    the block gets the precision at the block's end (as sklearn's ``average_precision_score``),
+    so the value does not depend on the order of the images.
 
     Args:
-        topk_indices (array-like): N x k class ids kept per image (k is the width).
-        topk_scores (array-like): N x k scores of those classes.
+        topk_indices (array-like): N x k class ids kept per image (k is the width); a row must
+            not repeat an id.
+        topk_scores (array-like): N x k scores of those classes; NaN is an error.
         gt_labels (Sequence[array-like] | scipy.sparse matrix): Positive class ids of each of
             the N images, or an N x C sparse 0/1 matrix.
         num_classes (int): Number of classes C.
         class_weights (str | array-like): ``'frequency'`` (weight = number of positives of the
             class), ``'uniform'`` or C non-negative weights. Defaults to ``'frequency'``.
         return_per_class (bool): Also return the AP of each class. Defaults to False.
+        classes (array-like, optional): Ids of the classes averaged (e.g. FastEval's 6,000);
+            the top-k is still taken among all C classes. Defaults to None (all classes).
 
     Returns:
-        float | tuple[float, np.ndarray]: mAP@k in [0, 1] (0.0 when no class has a positive),
-        and, with ``return_per_class``, the C per-class APs (NaN for classes without positives).
+        float | tuple[float, np.ndarray]: mAP@k in [0, 1] (0.0 when no averaged class has a
+        positive), and, with ``return_per_class``, the APs of all C classes whatever
+        ``classes`` is (NaN for classes without positives).
+    """
+    ap, num_pos = per_class_ap_at_k(topk_indices, topk_scores, gt_labels, num_classes)
+    result = mean_ap(ap, num_pos, class_weights, classes)
+    return (result, ap) if return_per_class else result
+
+
+def per_class_ap_at_k(topk_indices, topk_scores, gt_labels: Sequence | sp.spmatrix,
+                      num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The AP@k of each class and its number of positives (arguments as :func:`map_at_k_from_topk`).
+
+    Returns:
+        tuple[np.ndarray, np.ndarray]: C APs (float64, NaN for classes without positives) and
+        C positive counts (int64), the inputs of :func:`mean_ap`.
     """
     idx = np.asarray(topk_indices.detach().cpu() if torch.is_tensor(topk_indices) else topk_indices)
     sc = np.asarray(topk_scores.detach().cpu() if torch.is_tensor(topk_scores) else topk_scores)
     if idx.ndim != 2 or idx.shape != sc.shape:
         raise ValueError(f'topk_indices {idx.shape} and topk_scores {sc.shape} must be equal N x k shapes')
+    if np.issubdtype(sc.dtype, np.floating):
+        _raise_on_nan(np.isnan(sc), np.arange(sc.shape[0]), sc.shape[0])
+    if idx.shape[1] > 1:
+        srt = np.sort(idx, axis=1)
+        dup = (srt[:, 1:] == srt[:, :-1]).any(axis=1)
+        if dup.any():
+            first = int(np.argmax(dup))
+            raise ValueError(f'topk_indices repeat a class id in {int(dup.sum())} of {idx.shape[0]} rows '
+                             f'(first: row {first}, ids {idx[first].tolist()})')
     gt = _gt_keys(gt_labels, idx.shape[0], int(num_classes))
-    return _map_from_keys(idx, sc, gt, int(num_classes), class_weights, return_per_class)
+    return _per_class_ap(idx, sc, gt, int(num_classes))
 
 
-def _map_from_keys(idx, sc, gt, C, class_weights, return_per_class):
+def _raise_on_nan(isnan: np.ndarray, row_ids: np.ndarray, num_images: int) -> None:
+    """Raise if the NaN mask ``isnan`` of the score rows ``row_ids`` (ascending) has a True."""
+    rows = isnan.any(axis=1)
+    if rows.any():
+        raise ValueError(f'scores hold {int(isnan.sum())} NaN values in {int(rows.sum())} of '
+                         f'{num_images} images (first: image {int(row_ids[np.argmax(rows)])})')
+
+
+def mean_ap(ap: np.ndarray, num_pos: np.ndarray,
+            class_weights: str | Sequence[float] | np.ndarray = 'frequency',
+            classes: Sequence[int] | np.ndarray | None = None) -> float:
+    """Weighted mean of the APs over the classes (of ``classes``, if given) that have a positive.
+
+    Args:
+        ap (np.ndarray): C per-class APs, as :func:`per_class_ap_at_k` returns.
+        num_pos (np.ndarray): C positive counts, as :func:`per_class_ap_at_k` returns.
+        class_weights (str | array-like): See :func:`map_at_k_from_topk`.
+        classes (array-like, optional): Ids of the classes averaged, distinct, in [0, C).
+
+    Returns:
+        float: The mean in [0, 1]; 0.0 when no averaged class has a positive.
+    """
+    C = num_pos.size
+    weights = _class_weights(class_weights, num_pos)
+    valid = num_pos > 0
+    if classes is not None:
+        valid &= _class_mask(classes, C)
+    wsum = weights[valid].sum()
+    if not valid.any():
+        return 0.0
+    if wsum <= 0:
+        warnings.warn('class_weights are all zero on the classes that have positives; mAP is 0.0')
+        return 0.0
+    return float((weights[valid] * ap[valid]).sum() / wsum)
+
+
+def _class_mask(classes, C: int) -> np.ndarray:
+    """Boolean mask of length C of the class ids in ``classes``, which must be distinct, in [0, C)."""
+    ids = np.asarray(classes.detach().cpu() if torch.is_tensor(classes) else classes).ravel()
+    if ids.size == 0:
+        raise ValueError('classes is empty: no class to average over')
+    if not np.issubdtype(ids.dtype, np.integer):
+        raise ValueError(f'classes must be integer class ids, got dtype {ids.dtype}')
+    bad = ids[(ids < 0) | (ids >= C)]
+    if bad.size:
+        raise ValueError(f'classes holds {bad.size} ids outside [0, {C}): {bad[:10].tolist()}')
+    mask = np.zeros(C, dtype=bool)
+    mask[ids] = True
+    if mask.sum() != ids.size:
+        u, n = np.unique(ids, return_counts=True)
+        raise ValueError(f'classes repeats {int((n > 1).sum())} ids: {u[n > 1][:10].tolist()}')
+    return mask
+
+
+def _per_class_ap(idx, sc, gt, C):
     """The core, with the positives given as sorted unique flat keys ``image * C + class``."""
     N = idx.shape[0]
     cls = idx.astype(np.int64, copy=False).ravel()
     if cls.size and (cls.min() < 0 or cls.max() >= C):
         raise ValueError(f'topk_indices must be in [0, {C}), got min {cls.min()} max {cls.max()}')
     num_pos = np.bincount(gt % C, minlength=C) if C else np.zeros(0, np.int64)
-    weights = _class_weights(class_weights, num_pos)
 
     # Whether each kept entry is a positive: membership of its flat key in the sorted gt keys.
     keys = np.repeat(np.arange(N, dtype=np.int64) * C, idx.shape[1]) + cls
@@ -128,41 +212,42 @@ def _map_from_keys(idx, sc, gt, C, class_weights, return_per_class):
     is_pos = hit < gt.size
     is_pos[is_pos] = gt[hit[is_pos]] == keys[is_pos]
 
-    # Rank each class's entries by score, descending, then walk the class segments.
-    order = _rank_order(cls, sc.ravel(), C)
-    cls_s, pos_s = cls[order], is_pos[order]
+    # Rank each class's entries by score, descending; a block of equal (class, score) ends where
+    # either changes, and each positive takes tp / rank at the end of its block.
+    sc = sc.ravel()
+    order = _rank_order(cls, sc, C)
+    cls_s, pos_s, sc_s = cls[order], is_pos[order], sc[order]
     seg_start = np.concatenate([[0], np.cumsum(np.bincount(cls, minlength=C))])[:-1]
-    rank = np.arange(cls_s.size, dtype=np.int64) - seg_start[cls_s] + 1
     cum = np.cumsum(pos_s, dtype=np.int64)  # positives seen so far, over all classes
     before = np.concatenate([[0], cum])[seg_start]  # ... before each class segment starts
-    tp = cum - before[cls_s]  # positives seen so far within the class
-    prec_sum = np.bincount(cls_s[pos_s], weights=tp[pos_s] / rank[pos_s], minlength=C)
+    block_end = np.ones(cls_s.size, dtype=bool)
+    block_end[:-1] = (cls_s[1:] != cls_s[:-1]) | (sc_s[1:] != sc_s[:-1])
+    ends = np.flatnonzero(block_end)
+    pos_at = np.flatnonzero(pos_s)
+    end = ends[np.searchsorted(ends, pos_at)]  # the end of each positive's block
+    c = cls_s[pos_at]
+    prec = (cum[end] - before[c]) / (end - seg_start[c] + 1)
+    prec_sum = np.bincount(c, weights=prec, minlength=C)
 
-    valid = num_pos > 0
     ap = np.full(C, np.nan)
+    valid = num_pos > 0
     ap[valid] = prec_sum[valid] / num_pos[valid]
-    wsum = weights[valid].sum()
-    if not valid.any():
-        result = 0.0
-    elif wsum <= 0:
-        warnings.warn('class_weights are all zero on the classes that have positives; mAP is 0.0')
-        result = 0.0
-    else:
-        result = float((weights[valid] * ap[valid]).sum() / wsum)
-    return (result, ap) if return_per_class else result
+    return ap, num_pos
 
 
 def map_at_k(scores,
              targets,
              k: int = 100,
              class_weights: str | Sequence[float] | np.ndarray = 'frequency',
-             return_per_class: bool = False):
+             return_per_class: bool = False,
+             classes: Sequence[int] | np.ndarray | None = None):
     """mAP@k (Sun et al. 2017, §4.2) of dense scores against dense 0/1 targets.
 
     The top-k per image is taken with ``torch.topk`` on a zero-copy view of the scores (numpy
     inputs are not copied) and positives are read with a blocked ``flatnonzero``, so beyond the
     inputs only O(N*k + #positives) memory is used. Ties at the k-th score are broken by
-    ``torch.topk`` (deterministic on a given build).
+    ``torch.topk`` (deterministic on a given build). NaN scores raise: a row sum screens for
+    them (a NaN makes it NaN), so only flagged rows are counted.
 
     Args:
         scores (np.ndarray | torch.Tensor): N x C scores (higher = more confident).
@@ -171,6 +256,8 @@ def map_at_k(scores,
         class_weights (str | array-like): See :func:`map_at_k_from_topk`.
             Defaults to ``'frequency'``.
         return_per_class (bool): Also return per-class APs. Defaults to False.
+        classes (array-like, optional): Ids of the classes averaged; see
+            :func:`map_at_k_from_topk`. Defaults to None (all).
 
     Returns:
         float | tuple[float, np.ndarray]: See :func:`map_at_k_from_topk`.
@@ -183,6 +270,10 @@ def map_at_k(scores,
         raise ValueError(f'k must be a positive int, got {k!r}')
     N, C = t.shape
 
+    if s.is_floating_point() and N and C:
+        flagged = torch.nonzero(torch.isnan(s.sum(dim=1))).reshape(-1)
+        if flagged.numel():  # NaN rows, or rows with both +inf and -inf
+            _raise_on_nan(torch.isnan(s[flagged]).cpu().numpy(), flagged.cpu().numpy(), N)
     gt = _dense_gt_keys(t)
     if s.dtype == torch.bool:
         s = s.to(torch.uint8)  # topk has no bool kernel
@@ -193,7 +284,9 @@ def map_at_k(scores,
     else:
         vals, inds = torch.topk(s, kk, dim=1, largest=True, sorted=False)
         top_s, top_i = vals.cpu().numpy(), inds.cpu().numpy()
-    return _map_from_keys(top_i, top_s, gt, C, class_weights, return_per_class)
+    ap, num_pos = _per_class_ap(top_i, top_s, gt, C)
+    result = mean_ap(ap, num_pos, class_weights, classes)
+    return (result, ap) if return_per_class else result
 
 
 def _dense_gt_keys(t: np.ndarray, block_elems: int = 1 << 24) -> np.ndarray:

@@ -4,6 +4,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.metrics import average_precision_score
 
+from mmjft.evaluation import functional as F
 from mmjft.evaluation.functional import map_at_k, map_at_k_from_topk
 
 # 3 images x 4 classes.
@@ -140,3 +141,77 @@ def test_errors():
         map_at_k_from_topk(np.array([[0, 4]]), np.array([[0.5, 0.4]]), [np.array([0])], 4)
     with pytest.raises(ValueError):
         map_at_k_from_topk(np.array([[0, 1]]), np.array([[0.5, 0.4]]), [np.array([9])], 4)
+
+
+def test_tied_block_takes_precision_at_its_end():
+    # one class, scores .5 .5 .5 .2 with positives at images 0 and 3: the tied block ends at
+    # rank 3 holding 1 positive -> P = 1/3; image 3 at rank 4 -> P = 2/4. AP = (1/3 + 1/2) / 2
+    # (image order would have given (1 + 1/2) / 2).
+    scores = np.array([[.5], [.5], [.5], [.2]])
+    targets = np.array([[1], [0], [0], [1]])
+    assert map_at_k(scores, targets, k=1) == pytest.approx(5 / 12)
+    assert average_precision_score(targets[:, 0], scores[:, 0]) == pytest.approx(5 / 12)
+
+
+@pytest.mark.parametrize('seed', [0, 1])
+def test_ties_match_sklearn_and_ignore_image_order(seed):
+    rng = np.random.default_rng(seed)
+    N, C = 120, 12
+    scores = rng.integers(0, 6, (N, C)) / 5  # many ties within each class
+    targets = (rng.random((N, C)) < 0.3).astype(np.int64)
+    targets[0] = 1  # every class has a positive
+    m, ap = map_at_k(scores, targets, k=C, class_weights='uniform', return_per_class=True)
+    ref = [average_precision_score(targets[:, c], scores[:, c]) for c in range(C)]
+    np.testing.assert_allclose(ap, ref, rtol=1e-12)
+    assert m == pytest.approx(np.mean(ref), rel=1e-12)
+    perm = rng.permutation(N)
+    for k in (C, 3):
+        top_i = np.argsort(-scores, axis=1, kind='stable')[:, :k]
+        top_s = np.take_along_axis(scores, top_i, axis=1)
+        gt = [np.flatnonzero(t) for t in targets]
+        want = map_at_k_from_topk(top_i, top_s, gt, C, return_per_class=True)[1]
+        got = map_at_k_from_topk(top_i[perm], top_s[perm], [gt[i] for i in perm], C, return_per_class=True)[1]
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(map_at_k(scores[perm], targets[perm], k=C, return_per_class=True)[1], ap,
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize('to', [np.asarray, torch.from_numpy])
+def test_nan_scores_raise_naming_the_count(to):
+    scores = np.random.default_rng(6).random((6, 5))
+    targets = np.zeros((6, 5), dtype=int)
+    scores[2, [0, 3]] = np.nan
+    scores[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r'3 NaN values in 2 of 6 images \(first: image 2\)'):
+        map_at_k(to(scores), targets, k=2)
+    with pytest.raises(ValueError, match=r'1 NaN values in 1 of 6 images \(first: image 4\)'):
+        map_at_k_from_topk(np.tile([[0, 1]], (6, 1)), to(scores[:, 1:3]), [[]] * 6, 5)
+    # +inf and -inf in one row sum to NaN but are valid scores
+    scores[2] = [np.inf, -np.inf, 0, 1, 2]
+    scores[4] = [-np.inf, np.inf, 0, 1, 2]
+    targets[2, 0] = 1
+    assert map_at_k(to(scores), targets, k=2) == 1.0
+
+
+def test_duplicate_class_ids_in_a_row_raise():
+    top_i = np.array([[0, 1], [2, 2], [3, 1], [0, 0]])
+    with pytest.raises(ValueError, match=r'2 of 4 rows \(first: row 1'):
+        map_at_k_from_topk(top_i, np.ones((4, 2)), [[0]] * 4, 4)
+
+
+def test_classes_restrict_the_average_not_the_topk():
+    # per-class APs at k=2 are [2/3, 1/2, 1, 0] (test_hand_computed_k2)
+    assert map_at_k(SCORES, TARGETS, k=2, class_weights='uniform', classes=[0, 2]) == pytest.approx(5 / 6)
+    assert map_at_k(SCORES, TARGETS, k=2, classes=np.array([2, 0])) == pytest.approx((3 * 2 / 3 + 1) / 4)
+    # top-2 among the 2 kept classes only would keep everything: APs 1 and 1
+    assert map_at_k(SCORES[:, [0, 2]], TARGETS[:, [0, 2]], k=2) == 1.0
+    top_i = np.argsort(-SCORES, axis=1)[:, :2]
+    top_s = np.take_along_axis(SCORES, top_i, axis=1)
+    ap, num_pos = F.per_class_ap_at_k(top_i, top_s, [np.flatnonzero(t) for t in TARGETS], 4)
+    np.testing.assert_allclose(ap, [2 / 3, 1 / 2, 1, 0])
+    np.testing.assert_array_equal(num_pos, [3, 1, 1, 1])
+    assert F.mean_ap(ap, num_pos, 'uniform', classes=torch.tensor([1, 3])) == pytest.approx(1 / 4)
+    for bad, msg in (([0, 4], r'1 ids outside \[0, 4\): \[4\]'), ([1, 2, 1], r'repeats 1 ids: \[1\]'),
+                     ([], 'empty'), ([0.5], 'integer')):
+        with pytest.raises(ValueError, match=msg):
+            map_at_k(SCORES, TARGETS, k=2, classes=bad)
