@@ -11,8 +11,14 @@ GPUS=${GPUS:-8}
 GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
-PYTHON=${PYTHON:-python}
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+# $PYTHON if set; else the repository's .venv (tools/install.sh) when no virtualenv is active; else `python`
+if [ -z "${PYTHON:-}" ]; then
+  PYTHON=python
+  if [ -z "${VIRTUAL_ENV:-}" ] && [ -x "${MMJFT_VENV:-$ROOT/.venv}/bin/python" ]; then
+    PYTHON="${MMJFT_VENV:-$ROOT/.venv}/bin/python"
+  fi
+fi
 
 # shellcheck disable=SC2086  # SRUN_ARGS is a list of options
 PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \

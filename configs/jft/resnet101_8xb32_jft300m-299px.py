@@ -2,8 +2,8 @@
 
 Command:  bash tools/dist_train.sh configs/jft/resnet101_8xb32_jft300m-299px.py 8
 Cost:     4.5M iterations x 256 images = 1.152B images. Raw PyTorch reaches ~1,600 img/s for this step on one H200
-          in bf16 + channels_last (shared/bench): ~8 days on 8 such GPUs if the input pipeline keeps up; the paper
-          took ~2 months on 50 K80s.
+          in bf16 + channels_last (reference figures: docs/benchmarks.md): ~8 days on 8 such GPUs if the input
+          pipeline keeps up; the paper took ~2 months on 50 K80s.
 Evaluate: python tools/test.py configs/jft/resnet101_8xb32_jft300m-299px.py CKPT   (FastEval14k mAP@100)
 """
 _base_ = [

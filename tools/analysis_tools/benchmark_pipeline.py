@@ -2,9 +2,9 @@
 
     python tools/analysis_tools/benchmark_pipeline.py [CONFIG] [--num-images 300] [--size 500 375]
 
-Writes photo-like JPEGs (default 500x375, like the raw-PyTorch anchor in shared/bench) with a JSONL file in a temporary
-folder, builds the config's train dataset on them (JFTDataset, the config's pipeline: decode, resize 340, crop 299,
-flip, pack) and times ``dataset[i]`` in this one process: the rate of one loader worker.
+Writes photo-like JPEGs (default 500x375, as the raw-PyTorch reference figures of docs/benchmarks.md) with a JSONL
+file in a temporary folder, builds the config's train dataset on them (JFTDataset, the config's pipeline: decode,
+resize 340, crop 299, flip, pack) and times ``dataset[i]`` in this one process: the rate of one loader worker.
 """
 import argparse
 import json
