@@ -1,6 +1,7 @@
 """Faster R-CNN ResNet-101 C4 on COCO from ImageNet-then-JFT-300M weights (Table 2 'ImageNet+300M': 58.0 / 37.4).
 
-Needs the checkpoint of configs/jft/resnet101_8xb32_in1k-init_jft300m-299px.py converted for mmdet's C4 layout:
+Needs the checkpoint of configs/jft/resnet101_8xb32_in1k-init_jft300m-299px.py (whose ImageNet init is torchvision's
+IMAGENET1K_V1 weights by default; a result says which init) converted for mmdet's C4 layout:
     python tools/model_converters/mmjft_to_downstream.py \\
         work_dirs/resnet101_8xb32_in1k-init_jft300m-299px/iter_4500000.pth \\
         checkpoints/resnet101_in1k-jft300m_mmdet-c4.pth

@@ -1,7 +1,7 @@
 """Faster R-CNN ResNet-152 C4 on COCO from ImageNet weights (capacity study, paper Fig. 5).
 
-Needs torchvision's ImageNet ResNet-152 converted twice:
-    python tools/model_converters/torchvision_to_mmpretrain.py resnet152-torchvision.pth \\
+Needs torchvision's IMAGENET1K_V1 ResNet-152 (resnet152-394f9c45.pth, 78.3% top-1; not V2's 82.3%) converted twice:
+    python tools/model_converters/torchvision_to_mmpretrain.py resnet152-394f9c45.pth \\
         checkpoints/resnet152_torchvision-in1k_mmpretrain.pth
     python tools/model_converters/mmjft_to_downstream.py \\
         checkpoints/resnet152_torchvision-in1k_mmpretrain.pth checkpoints/resnet152_in1k_mmdet-c4.pth

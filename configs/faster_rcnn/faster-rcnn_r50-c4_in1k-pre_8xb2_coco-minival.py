@@ -1,7 +1,7 @@
 """Faster R-CNN ResNet-50 C4 on COCO from ImageNet weights (capacity study, paper Fig. 5).
 
-Needs torchvision's ImageNet ResNet-50 converted twice:
-    python tools/model_converters/torchvision_to_mmpretrain.py resnet50-torchvision.pth \\
+Needs torchvision's IMAGENET1K_V1 ResNet-50 (resnet50-0676ba61.pth, 76.1% top-1; not V2's 80.9%) converted twice:
+    python tools/model_converters/torchvision_to_mmpretrain.py resnet50-0676ba61.pth \\
         checkpoints/resnet50_torchvision-in1k_mmpretrain.pth
     python tools/model_converters/mmjft_to_downstream.py \\
         checkpoints/resnet50_torchvision-in1k_mmpretrain.pth checkpoints/resnet50_in1k_mmdet-c4.pth
