@@ -400,7 +400,8 @@ def make_mini_jft(out_dir, num_train=1000, num_val=200, img_size=64, seed=0, lab
         jpeg_quality (int): Pillow JPEG quality (4:4:4 chroma).
 
     Returns:
-        dict: paths ``data_root``, ``classes_file``, ``hierarchy_file``, ``train_ann``, ``val_ann``,
+        dict: paths ``data_root``, ``classes_file``, ``leaf_classes_file`` (the 48 leaf classes, one per line: a
+        class list for the ``classes_subset`` ablation), ``hierarchy_file``, ``train_ann``, ``val_ann``,
         ``train_clean_ann``, ``val_clean_ann``, ``meta_file``; counts ``num_classes``,
         ``num_leaf_classes``, ``num_train``, ``num_val``, ``num_train_labels``, ``num_val_labels``,
         ``num_train_empty``, ``train_noise_rate`` (the measured fraction of wrong train labels),
@@ -432,6 +433,7 @@ def make_mini_jft(out_dir, num_train=1000, num_val=200, img_size=64, seed=0, lab
     paths = dict(
         data_root=data_root,
         classes_file=osp.join(data_root, 'classes.txt'),
+        leaf_classes_file=osp.join(data_root, 'leaf_classes.txt'),
         hierarchy_file=osp.join(data_root, 'hierarchy.json'),
         train_ann=osp.join(data_root, 'train.jsonl'),
         val_ann=osp.join(data_root, 'val.jsonl'),
@@ -441,6 +443,8 @@ def make_mini_jft(out_dir, num_train=1000, num_val=200, img_size=64, seed=0, lab
     )
     with open(paths['classes_file'], 'w', encoding='utf-8') as f:
         f.write(''.join(c + '\n' for c in classes))
+    with open(paths['leaf_classes_file'], 'w', encoding='utf-8') as f:  # the fine label space (classes_subset)
+        f.write(''.join(lf['name'] + '\n' for lf in leaves))
     with open(paths['hierarchy_file'], 'w', encoding='utf-8') as f:  # one child per line
         f.write('{\n' + ',\n'.join(f' {_dump(k)}: {_dump(v)}' for k, v in hierarchy.items()) + '\n}\n')
     params = dict(num_train=num_train, num_val=num_val, img_size=img_size, seed=seed, label_noise=label_noise,

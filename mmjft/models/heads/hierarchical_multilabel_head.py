@@ -32,7 +32,8 @@ class HierarchicalMultiLabelHead(MultiLabelLinearClsHead):
     autocast.
 
     Args:
-        num_classes (int): number of labels (18,291 for JFT).
+        num_classes (int): number of labels (18,291 for JFT). A config may say ``'auto'``: mmjft's Runner replaces
+            it by the size of the train dataset's label space before building the model.
         in_channels (int): feature width (2048 for ResNet-50/101/152).
         loss (dict): the loss, mmpretrain's sigmoid ``CrossEntropyLoss`` by default (summed over labels, averaged over
             the batch).
@@ -51,6 +52,10 @@ class HierarchicalMultiLabelHead(MultiLabelLinearClsHead):
                  prior_prob: Union[float, str, None] = None,
                  pos_weight: Union[float, Sequence[float], str, None] = None,
                  **kwargs):
+        if not isinstance(num_classes, int):
+            raise ValueError(f"num_classes must be an int, got {num_classes!r}: num_classes='auto' is filled from the "
+                             "train dataset's class list by mmjft's Runner (runner_type='mmjft.Runner', as "
+                             'tools/train.py and tools/test.py build it)')
         super().__init__(num_classes=num_classes, in_channels=in_channels, loss=loss, **kwargs)
         self.prior_prob = prior_prob
         weights = _per_class(pos_weight, num_classes, 'pos_weight')
