@@ -5,17 +5,30 @@ from typing import List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
+from mmcv.transforms import LoadImageFromFile
+from mmengine.dataset import Compose
 from mmengine.logging import print_log
 from mmpretrain.datasets import MultiLabelDataset
 
 from mmjft.registry import DATASETS
 from mmjft.structures import LabelHierarchy, load_classes
-from .bad_images import BadImageTracker
+from .bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
 from .subset import select_subset
 
 # What a missing or undecodable file raises inside mmcv's LoadImageFromFile (FileNotFoundError, PIL's
-# UnidentifiedImageError: OSError; cv2 decoding None: AssertionError 'failed to load image'; cv2.error).
+# UnidentifiedImageError and truncated files: OSError; cv2 returning None for a truncated or corrupt JPEG:
+# AssertionError 'failed to load image'; cv2.error; PIL's ValueError on some headers). Caught around the loading
+# transforms only: the same exceptions raised by a later transform are bugs and propagate.
 IMAGE_ERRORS = (OSError, AssertionError, ValueError, cv2.error)
+
+
+def split_loading(pipeline: Compose):
+    """The pipeline's transforms up to the last image loader (mmcv's ``LoadImageFromFile`` or a subclass), and the
+    rest as a :class:`Compose`. No loader: nothing is treated as loading."""
+    transforms = list(pipeline.transforms)
+    loaders = [i for i, t in enumerate(transforms) if isinstance(t, LoadImageFromFile)]
+    cut = loaders[-1] + 1 if loaders else 0
+    return transforms[:cut], Compose(transforms[cut:])
 
 
 @DATASETS.register_module()
@@ -42,10 +55,14 @@ class JFTDataset(MultiLabelDataset):
         subset_seed (int): seed of the subset; equal seeds give nested subsets. Defaults to 0.
         classes_subset (str | Sequence[str], optional): class names, or a file of them, one per line.
         min_confidence (float): labels with a lower confidence are dropped. Defaults to 0.0.
-        max_bad_fraction (float): in training, missing or corrupt images are skipped (another image takes their
-            place), counted and logged; past this fraction (judged after ``bad_check_after`` reads per worker)
-            training stops and names the files. Defaults to 0.001.
+        max_bad_fraction (float): in training, a missing or corrupt image is skipped (another image takes its
+            place), counted and logged; past this fraction of all images read (totals over workers, ranks and
+            epochs, judged by :class:`~mmjft.engine.hooks.BadImageHook` once ``bad_check_after`` images were read)
+            training stops and names the files. Only the loading transforms are guarded: an error in any later
+            transform propagates. Defaults to 0.001.
         bad_check_after (int): see ``max_bad_fraction``. Defaults to 1000.
+        max_consecutive_bad (int): a data loader worker stops by itself after this many failed reads in a row
+            (storage gone). Defaults to 50.
         **kwargs: passed to :class:`mmpretrain.datasets.BaseDataset` (``test_mode``, ``data_prefix``, ...).
     """
 
@@ -62,20 +79,27 @@ class JFTDataset(MultiLabelDataset):
                  min_confidence: float = 0.0,
                  max_bad_fraction: float = 1e-3,
                  bad_check_after: int = 1000,
+                 max_consecutive_bad: int = 50,
                  **kwargs):
         def rooted(path):
             return path if path is None or osp.isabs(path) else osp.join(data_root, path)
 
-        self.hierarchy = LabelHierarchy.from_files(rooted(classes_file), rooted(hierarchy_file))
+        self.classes_file = rooted(classes_file)
+        self.classes_subset = rooted(classes_subset) if isinstance(classes_subset, str) else classes_subset
+        self.hierarchy = LabelHierarchy.from_files(self.classes_file, rooted(hierarchy_file))
         self.expand_hierarchy = expand_hierarchy
         self.subset_size = subset_size
         self.subset_seed = subset_seed
         self.min_confidence = min_confidence
         self._label_map, classes = self._label_space(classes_subset, rooted)
         self.load_stats = {}
-        self._bad = BadImageTracker(max_bad_fraction, bad_check_after, source=rooted(ann_file))
+        if not 0.0 <= max_bad_fraction <= 1.0:
+            raise ValueError(f'max_bad_fraction must lie in [0, 1], got {max_bad_fraction}')
+        self.max_bad_fraction, self.bad_check_after = max_bad_fraction, bad_check_after
+        self._bad = ConsecutiveBadImages(max_consecutive_bad, source=rooted(ann_file))
         metainfo = dict(kwargs.pop('metainfo', None) or {}, classes=tuple(classes))
         super().__init__(ann_file=ann_file, data_root=data_root, pipeline=pipeline, metainfo=metainfo, **kwargs)
+        self._loading, self._after_loading = split_loading(self.pipeline)
 
     def _label_space(self, classes_subset, rooted):
         """Map from full class ids to the dataset's label ids (-1: not kept), and the kept class names."""
@@ -166,16 +190,23 @@ class JFTDataset(MultiLabelDataset):
 
     # ------------------------------------------------------------------ reading images
     def prepare_data(self, idx: int):
-        """Run the pipeline; in training a missing or corrupt image returns None (mmengine then draws another)."""
+        """Run the pipeline. In training a missing or corrupt image returns None (mmengine then draws another) and
+        its path travels to the main process in the next good sample's ``'bad_images'`` field."""
         info = self.get_data_info(idx)
         try:
-            data = self.pipeline(info)
+            data = info
+            for transform in self._loading:
+                data = transform(data)
+                if data is None:
+                    raise OSError(f'{type(transform).__name__} returned nothing')
         except IMAGE_ERRORS as e:
             if self.test_mode:
                 raise RuntimeError(f'cannot read evaluation image {info["img_path"]}: {e}') from e
             self._bad.bad(info['img_path'], e)
             return None
-        self._bad.ok()
+        data = self._after_loading(data)
+        if data is not None and not self.test_mode:
+            data[BAD_IMAGES_KEY] = self._bad.take()
         return data
 
     def class_counts(self) -> np.ndarray:

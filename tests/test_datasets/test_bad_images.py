@@ -1,33 +1,42 @@
 import pytest
 
 from mmjft.datasets import BadImageError, BadImageTracker
+from mmjft.datasets.bad_images import ConsecutiveBadImages
 
 
 def test_early_bad_file_does_not_stop_and_is_counted():
     t = BadImageTracker(max_fraction=1e-3, min_reads=1000, source='x.jsonl')
-    t.bad('a.jpg', OSError('truncated'))
-    for _ in range(2000):
-        t.ok()
-    assert t.num_bad == 1 and t.reads == 2001
+    t.add(reads=1, bad_paths=['a.jpg'])
+    t.check()  # 1 of 1 read, but fewer than min_reads: not judged
+    t.add(reads=2000)
+    t.check()
+    assert t.num_bad == 1 and t.reads == 2001 and 'bad images: 1 of 2001' in t.summary()
 
 
-def test_ceiling_is_judged_once_min_reads_is_reached():
-    t = BadImageTracker(max_fraction=1e-3, min_reads=1000, source='x.jsonl')
-    for i in range(3):  # 3 bad in the first reads: 0.3% once 1,000 images were read
-        t.bad(f'bad{i}.jpg', FileNotFoundError('missing'))
-    for _ in range(996):
-        t.ok()
-    with pytest.raises(BadImageError, match=r'bad0\.jpg, bad1\.jpg, bad2\.jpg'):
-        t.ok()  # the 1,000th read
+def test_ceiling_applies_to_totals_and_names_files_and_source():
+    t = BadImageTracker(max_fraction=1e-3, min_reads=1000, source='ann.jsonl')
+    t.add(reads=500, bad_paths=['bad0.jpg'])  # one worker
+    t.add(reads=500, bad_paths=['bad1.jpg'])  # another: each alone 0.2%, but together 2 of 1,000 = 0.2%
+    with pytest.raises(BadImageError, match=r'2 of 1000 images read from ann\.jsonl.*bad0\.jpg, bad1\.jpg'):
+        t.check()
 
 
-def test_ceiling_after_min_reads_names_files_and_source():
-    t = BadImageTracker(max_fraction=0.01, min_reads=10, source='ann.jsonl')
-    for _ in range(100):
-        t.ok()
-    t.bad('b1.jpg', OSError())  # 1/101 < 1%
-    with pytest.raises(BadImageError, match=r'ann\.jsonl.*b1\.jpg, b2\.jpg'):
-        t.bad('b2.jpg', OSError())  # 2/102 > 1%
+def test_counts_beyond_the_kept_paths():
+    t = BadImageTracker(keep_paths=2)
+    t.add(reads=10, bad_paths=['a', 'b', 'c'])
+    t.add(reads=10, bad_paths=['d'], num_bad=5)  # a reduction over ranks: more failures than paths gathered
+    assert (t.num_bad, t.bad_paths) == (8, ['a', 'b'])
+
+
+def test_a_run_of_failures_stops_one_worker():
+    w = ConsecutiveBadImages(max_consecutive=3, source='ann.jsonl')
+    w.bad('a.jpg', OSError('x'))
+    w.bad('b.jpg', OSError('x'))
+    assert w.take() == 'a.jpg\nb.jpg' and w.take() == ''  # a good read hands them on and resets the run
+    w.bad('c.jpg', OSError('x'))
+    w.bad('d.jpg', OSError('x'))
+    with pytest.raises(BadImageError, match=r'3 images in a row from ann\.jsonl'):
+        w.bad('e.jpg', OSError('x'))
 
 
 def test_bad_fraction_validated():

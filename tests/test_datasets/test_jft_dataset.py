@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmjft.datasets import BadImageError, JFTDataset
+from mmjft.datasets import BAD_IMAGES_KEY, BadImageError, JFTDataset
 
 CLASSES = ['food', 'fruit', 'apple', 'banana', 'red_thing', 'vehicle', 'car']
 HIERARCHY = {'fruit': ['food'], 'apple': ['fruit', 'red_thing'], 'banana': ['fruit'], 'car': ['vehicle']}
@@ -95,21 +95,46 @@ def test_hierarchy_cycle_is_named(tmp_path):
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 
 
-def test_missing_and_corrupt_images_are_skipped_counted_and_bounded(tmp_path):
+def test_missing_and_corrupt_images_are_skipped_and_handed_on(tmp_path):
     cfg = write_world(tmp_path, [dict(labels=['apple']) for _ in range(20)])
     (tmp_path / 'imgs/3.jpg').unlink()  # missing
     (tmp_path / 'imgs/7.jpg').write_bytes(b'not a jpeg')  # corrupt
-    ds = JFTDataset(**cfg, pipeline=PIPELINE, bad_check_after=1000)
+    good = (tmp_path / 'imgs/5.jpg').read_bytes()
+    (tmp_path / 'imgs/9.jpg').write_bytes(good[:len(good) // 2])  # truncated
+    ds = JFTDataset(**cfg, pipeline=PIPELINE)
     out = [ds[i] for i in range(len(ds))]
     assert all(o['inputs'].shape == (3, 8, 8) for o in out)  # a good image took each bad one's place
-    # each bad read is counted (a random replacement may hit a bad file again: it is counted again)
-    assert ds._bad.num_bad >= 2 and ds._bad.reads == 20 + ds._bad.num_bad
-    assert set(ds._bad.bad_paths) == {str(tmp_path / 'imgs/3.jpg'), str(tmp_path / 'imgs/7.jpg')}
-    # past the ceiling, training stops and names the files
-    strict = JFTDataset(**cfg, pipeline=PIPELINE, bad_check_after=10, max_bad_fraction=0.01)
-    with pytest.raises(BadImageError, match=r'imgs/(3|7)\.jpg'):
-        for i in range(len(strict)):
-            strict[i]
+    # each failed path travels in the next good sample (a random replacement may hit a bad file again)
+    failed = [p for o in out for p in o[BAD_IMAGES_KEY].split('\n') if p]
+    assert set(failed) == {str(tmp_path / f'imgs/{i}.jpg') for i in (3, 7, 9)}
+    assert out[3][BAD_IMAGES_KEY].startswith(str(tmp_path / 'imgs/3.jpg'))
+    # a worker whose every read fails stops by itself, naming the files
+    for i in range(20):
+        (tmp_path / f'imgs/{i}.jpg').unlink(missing_ok=True)
+    gone = JFTDataset(**cfg, pipeline=PIPELINE, max_consecutive_bad=5)
+    with pytest.raises(BadImageError, match=r'5 images in a row .*imgs/\d+\.jpg'):
+        gone[0]
+
+
+class BuggyTransform:
+    """A transform after loading whose bug raises what a decoder would raise."""
+
+    def __call__(self, results):
+        raise ValueError('bug in a transform')
+
+
+def test_a_bug_after_loading_surfaces_and_is_not_counted_as_a_bad_image(tmp_path):
+    cfg = write_world(tmp_path, [dict(labels=['apple']) for _ in range(3)])
+    ds = JFTDataset(**cfg, pipeline=[dict(type='LoadImageFromFile'), BuggyTransform(),
+                                     dict(type='PackInputs')])
+    with pytest.raises(ValueError, match='bug in a transform'):
+        ds[0]
+    assert ds._bad.pending == []
+
+
+def test_evaluation_image_that_does_not_load_is_an_error(tmp_path):
+    cfg = write_world(tmp_path, [dict(labels=['apple']) for _ in range(5)])
+    (tmp_path / 'imgs/3.jpg').unlink()
     # evaluation never replaces an image: it fails with the path
     test_ds = JFTDataset(**cfg, pipeline=PIPELINE, test_mode=True)
     with pytest.raises(RuntimeError, match=r'imgs/3\.jpg'):
