@@ -9,6 +9,7 @@ from mmpretrain.registry import HOOKS as MMPRETRAIN_HOOKS
 from mmpretrain.registry import METRICS as MMPRETRAIN_METRICS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 from mmpretrain.registry import OPTIMIZERS as MMPRETRAIN_OPTIMIZERS
+from mmpretrain.registry import RUNNERS as MMPRETRAIN_RUNNERS
 from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
 from mmpretrain.registry import WEIGHT_INITIALIZERS as MMPRETRAIN_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
@@ -19,6 +20,7 @@ TRANSFORMS = Registry('transform', parent=MMPRETRAIN_TRANSFORMS, locations=['mmj
 METRICS = Registry('metric', parent=MMPRETRAIN_METRICS, locations=['mmjft.evaluation'])
 OPTIMIZERS = Registry('optimizer', parent=MMPRETRAIN_OPTIMIZERS, locations=['mmjft.engine'])
 HOOKS = Registry('hook', parent=MMPRETRAIN_HOOKS, locations=['mmjft.engine'])
+RUNNERS = Registry('runner', parent=MMPRETRAIN_RUNNERS, locations=['mmjft.engine'])
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMPRETRAIN_WEIGHT_INITIALIZERS, locations=['mmjft.models'])
 
 
@@ -35,4 +37,4 @@ def _expose_to_other_libraries(*registries):
         root._children.setdefault(registry.scope, registry)
 
 
-_expose_to_other_libraries(MODELS, DATASETS, TRANSFORMS, METRICS, OPTIMIZERS, HOOKS, WEIGHT_INITIALIZERS)
+_expose_to_other_libraries(MODELS, DATASETS, TRANSFORMS, METRICS, OPTIMIZERS, HOOKS, RUNNERS, WEIGHT_INITIALIZERS)

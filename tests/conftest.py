@@ -29,3 +29,19 @@ def run_tool(args, env=None, timeout=900):
     if proc.returncode != 0:
         raise AssertionError(f'{args} failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
     return proc
+
+
+def build_runner(config, data_root, work_dir, options=None):
+    """The Runner tools/train.py builds for ``config`` (mmjft's Runner, in this process), every split of the data
+    at ``data_root``, with ``options`` merged as --cfg-options would."""
+    from mmengine.config import Config
+    from mmengine.registry import RUNNERS
+
+    from mmjft.utils import register_all_modules
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict({opt.split('=')[0]: opt.split('=', 1)[1] for opt in data_root_options(data_root)})
+    cfg.merge_from_dict(dict(options or {}))
+    cfg.work_dir = str(work_dir)
+    cfg.launcher = 'none'
+    return RUNNERS.build(cfg)

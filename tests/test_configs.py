@@ -33,6 +33,10 @@ def test_configs_found():
 def test_builds_model_and_optimizer_and_states_its_command(path):
     cfg = Config.fromfile(path)
     assert 'Command:' in open(path).read().split('"""')[1], 'leaf configs open with their command and cost'
+    if cfg.model.head.num_classes == 'auto':  # mmjft's Runner reads it from the data, absent here
+        with pytest.raises(ValueError, match="num_classes='auto'"):
+            MODELS.build(cfg.model)
+        cfg.model.head.num_classes = 48
     model = MODELS.build(cfg.model)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     n_params = sum(p.numel() for p in model.parameters())
@@ -63,8 +67,11 @@ def test_jft_recipe(path):
     batch = global_batch(path)
     sched = cfg.param_scheduler
     assert sched.type == 'StepLR' and not sched.by_epoch and sched.gamma == 0.9
-    assert sched.step_size * batch == 3_000_000 * 32  # x0.9 every 3M paper steps of 32 images
-    assert cfg.train_cfg.max_iters * batch == 36_000_000 * 32  # 36M paper steps = 1.152B images
+    # counts in images (mmjft's Runner turns them into iterations of the real global batch)
+    assert cfg.runner_type == 'mmjft.Runner' and cfg.auto_scale_schedule == dict(base_batch_size=1, enable=True)
+    assert sched.step_size == 3_000_000 * 32  # x0.9 every 3M paper steps of 32 images
+    assert cfg.train_cfg.max_iters == 36_000_000 * 32  # 36M paper steps = 1.152B images
+    assert sched.step_size // batch == 375_000 and cfg.train_cfg.max_iters // batch == 4_500_000  # on 8 x 32
     assert cfg.train_dataloader.batch_size == 32
 
     pipeline = {t['type']: t for t in cfg.train_dataloader.dataset.pipeline}

@@ -131,11 +131,15 @@ def test_paper_recipe(path):
     assert opt.param_groups[0]['momentum'] == 0.9 and opt.param_groups[0]['lr'] == lr
     assert cfg.auto_scale_lr == dict(enable=True, base_batch_size=1)
     assert cfg.train_cfg.type == 'IterBasedTrainLoop'
-    assert cfg.train_cfg.max_iters * IMAGES_PER_ITER == steps
+    # counts in images, converted by mmjft's Runner to iterations of the real batch (16 on 8 GPUs x 2)
+    assert cfg.runner_type == 'mmjft.Runner' and cfg.auto_scale_schedule == dict(enable=True, base_batch_size=1)
+    assert cfg.train_cfg.max_iters == steps
     step = [s for s in cfg.param_scheduler if s['type'] == 'MultiStepLR']
     assert len(step) == 1 and not step[0]['by_epoch'] and step[0]['gamma'] == 0.1
-    assert [m * IMAGES_PER_ITER for m in step[0]['milestones']] == [decay_steps]
+    assert step[0]['milestones'] == [decay_steps]
     assert step[0]['end'] == cfg.train_cfg.max_iters
+    warmup = [s for s in cfg.param_scheduler if s['type'] == 'LinearLR']
+    assert [w['end'] for w in warmup] == [500 * IMAGES_PER_ITER]  # mmdet's 500 iterations of 16 images
 
     # data and metric
     if voc:

@@ -5,3 +5,14 @@ _base_ = 'mmpretrain::_base_/default_runtime.py'
 default_scope = 'mmjft'
 custom_imports = dict(imports=['mmjft.datasets', 'mmjft.models', 'mmjft.evaluation', 'mmjft.engine'],
                       allow_failed_imports=False)
+# mmjft's Runner: schedules written in images follow the real global batch (auto_scale_schedule, see
+# mmjft/engine/schedule.py) and model.head.num_classes='auto' follows the data's class list.
+runner_type = 'mmjft.Runner'
+default_hooks = dict(
+    # before the first step: the head and every dataset share one label space (sizes, class order, checkpoint's)
+    label_space=dict(type='LabelSpaceCheckHook'),
+    # missing / corrupt training images: totals over workers, ranks, epochs; summary at log time; the ceiling
+    bad_images=dict(type='BadImageHook'),
+    # a NaN / infinite loss stops the run, naming the iteration and the last good checkpoint
+    invalid_loss=dict(type='StopOnInvalidLossHook'),
+)

@@ -28,5 +28,6 @@ model = dict(init_cfg=dict(checkpoint='checkpoints/resnet101_jft300m_mmdet-c4.pt
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=25_000, max_keep_ckpts=3))
+    invalid_loss=dict(type='mmjft.StopOnInvalidLossHook'),  # a NaN / inf loss stops the run
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=400_000, max_keep_ckpts=3))  # images
 log_processor = dict(by_epoch=False)

@@ -21,5 +21,6 @@ model = dict(
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=5_000, max_keep_ckpts=3))
+    invalid_loss=dict(type='mmjft.StopOnInvalidLossHook'),  # a NaN / inf loss stops the run
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=80_000, max_keep_ckpts=3))  # images
 log_processor = dict(by_epoch=False)

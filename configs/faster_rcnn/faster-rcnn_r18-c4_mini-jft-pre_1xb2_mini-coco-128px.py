@@ -71,10 +71,12 @@ test_evaluator = val_evaluator
 
 optim_wrapper = dict(optimizer=dict(lr=0.02))
 auto_scale_lr = dict(enable=False)
-param_scheduler = [dict(type='MultiStepLR', by_epoch=False, begin=0, end=600, milestones=[450], gamma=0.1)]
-train_cfg = dict(max_iters=600, val_interval=300)
+# counts in images (auto_scale_schedule): on 1 process x 2 images, 600 iterations, decay at 450, val at 300
+param_scheduler = [dict(type='MultiStepLR', by_epoch=False, begin=0, end=1_200, milestones=[900], gamma=0.1)]
+train_cfg = dict(max_iters=1_200, val_interval=600)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=300, max_keep_ckpts=2))
+    invalid_loss=dict(type='mmjft.StopOnInvalidLossHook'),  # a NaN / inf loss stops the run
+    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=600, max_keep_ckpts=2))
 log_processor = dict(by_epoch=False)
 randomness = dict(seed=0)

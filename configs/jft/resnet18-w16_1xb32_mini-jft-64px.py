@@ -42,8 +42,10 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(optimizer=dict(lr=1e-2))
-param_scheduler = dict(step_size=200, gamma=0.5)
-train_cfg = dict(max_iters=600, val_interval=300)
+# counts in images, as in the JFT schedule (auto_scale_schedule): on 1 process x 32 images, lr x0.5 every 200
+# iterations, 600 iterations, evaluation and checkpoint at 300 and 600
+param_scheduler = dict(step_size=6_400, gamma=0.5)
+train_cfg = dict(max_iters=19_200, val_interval=9_600)
 auto_scale_lr = dict(enable=False)
-default_hooks = dict(logger=dict(interval=20), checkpoint=dict(by_epoch=False, interval=300, max_keep_ckpts=2))
+default_hooks = dict(logger=dict(interval=20), checkpoint=dict(by_epoch=False, interval=9_600, max_keep_ckpts=2))
 randomness = dict(seed=0)

@@ -1,1 +1,6 @@
+from .hooks import *  # noqa: F401,F403
 from .optimizers import *  # noqa: F401,F403
+from .runner import Runner
+from .schedule import apply_auto_scale_schedule, plan_schedule
+
+__all__ = ['Runner', 'apply_auto_scale_schedule', 'plan_schedule']

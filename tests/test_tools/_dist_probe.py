@@ -28,4 +28,5 @@ class DistProbeHook(Hook):
             digest.update(value.detach().cpu().contiguous().numpy().tobytes())
         with open(osp.join(runner.work_dir, f'probe_rank{get_rank()}.json'), 'w') as f:
             json.dump(dict(paths=self.paths, weights_sha1=digest.hexdigest(), world_size=runner.world_size,
+                           max_iters=runner.max_iters, iters=runner.iter,
                            first_conv=model.backbone.conv1.weight.flatten()[:4].tolist()), f)

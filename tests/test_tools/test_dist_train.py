@@ -4,22 +4,30 @@ import os
 import subprocess
 import sys
 
-from conftest import MINI_CONFIG, ROOT, data_root_options
+from conftest import MINI_CONFIG, ROOT, build_runner, data_root_options
 
 
 def test_two_process_gloo_run(mini_jft, tmp_path):
+    """Also: the schedule, written in images, becomes half the iterations of one process (same images seen)."""
     work = tmp_path / 'work'
     config = tmp_path / 'probe_config.py'
     config.write_text(f'_base_ = {MINI_CONFIG!r}\ncustom_hooks = [dict(type="_dist_probe.DistProbeHook")]\n')
     env = dict(os.environ, PYTHON=sys.executable, PORT='29533', OMP_NUM_THREADS='1',
                PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, 'tests/test_tools')]))
     cmd = ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work), '--cfg-options',
-           *data_root_options(mini_jft['data_root']), 'train_cfg.max_iters=6', 'train_cfg.val_interval=100',
-           'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0', 'default_hooks.checkpoint.interval=6']
+           *data_root_options(mini_jft['data_root']), 'train_cfg.max_iters=48', 'train_cfg.val_interval=800',
+           'train_dataloader.batch_size=4', 'train_dataloader.num_workers=0', 'default_hooks.checkpoint.interval=48']
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-6000:]
     probes = [json.loads((work / f'probe_rank{r}.json').read_text()) for r in (0, 1)]
     assert [p['world_size'] for p in probes] == [2, 2]
+    # 48 images: 6 iterations of 2 x 4 here, 12 iterations of 4 on one process
+    assert [(p['max_iters'], p['iters']) for p in probes] == [(6, 6), (6, 6)]
+    one = build_runner(MINI_CONFIG, mini_jft['data_root'], tmp_path / 'one',
+                       {'train_cfg.max_iters': 48, 'train_dataloader.batch_size': 4})
+    assert one.cfg.train_cfg.max_iters == 12
+    log = proc.stdout + proc.stderr
+    assert 'train_cfg.max_iters: 48 -> 6 iterations (48 images)' in log, log[-3000:]
     assert len(probes[0]['paths']) == len(probes[1]['paths']) == 6 * 4
     # the DistributedSampler splits the data: no image read by both ranks
     assert not set(probes[0]['paths']) & set(probes[1]['paths'])
@@ -38,7 +46,7 @@ def test_two_process_evaluation_matches_one_process(mini_jft, tmp_path):
     work = tmp_path / 'work'
     options = [*data_root_options(mini_jft['data_root']), 'val_dataloader.num_workers=0']
     run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--cfg-options', *options,
-              'train_cfg.max_iters=4', 'train_cfg.val_interval=100', 'default_hooks.checkpoint.interval=4'])
+              'train_cfg.max_iters=128', 'train_cfg.val_interval=3200', 'default_hooks.checkpoint.interval=128'])
     ckpt = str(work / 'iter_4.pth')
     single = run_tool(['tools/test.py', MINI_CONFIG, ckpt, '--work-dir', str(tmp_path / 'one'), '--cfg-options',
                        *options])

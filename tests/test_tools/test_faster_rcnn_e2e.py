@@ -61,7 +61,7 @@ def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft, tmp_
     run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(pre), '--no-validate', '--cfg-options',
               *data_root_options(mini_jft['data_root']), 'model.backbone.stem_channels=64',
               'model.backbone.base_channels=64', 'model.head.in_channels=512',
-              f'default_hooks.checkpoint.interval={PRE_ITERS}', f'train_cfg.max_iters={PRE_ITERS}'])
+              f'default_hooks.checkpoint.interval={PRE_ITERS * 32}', f'train_cfg.max_iters={PRE_ITERS * 32}'])  # images
     # 2. converted for mmdet's C4 layout
     converted = tmp_path / 'r18_mini-jft_mmdet-c4.pth'
     proc = run_tool(['tools/model_converters/mmjft_to_downstream.py', str(pre / f'iter_{PRE_ITERS}.pth'),
@@ -73,8 +73,8 @@ def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft, tmp_
     config = mini_config(data, str(tmp_path / 'det_mini.py'))
     work = tmp_path / 'det'
     train = run_tool(['tools/train.py', config, '--work-dir', str(work), '--no-validate', '--cfg-options',
-                      f'model.init_cfg.checkpoint={converted}', f'train_cfg.max_iters={ITERS}',
-                      f'default_hooks.checkpoint.interval={ITERS}', 'default_hooks.logger.interval=1',
+                      f'model.init_cfg.checkpoint={converted}', f'train_cfg.max_iters={ITERS * 2}',  # images
+                      f'default_hooks.checkpoint.interval={ITERS * 2}', 'default_hooks.logger.interval=1',
                       'log_processor.window_size=1'])
     assert 'ConvertedCheckpointInit' in train.stdout + train.stderr  # the strict initializer loaded the weights
     losses = per_iteration_losses(str(work))

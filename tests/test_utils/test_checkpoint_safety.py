@@ -26,8 +26,8 @@ def test_weights_only_is_on_and_not_forced_off():
 def test_save_resume_and_init_through_the_runner(mini_jft, tmp_path):
     work = tmp_path / 'work'
     common = [*data_root_options(mini_jft['data_root']), 'train_cfg.val_interval=100',
-              'default_hooks.checkpoint.interval=2', 'default_hooks.checkpoint.max_keep_ckpts=5']
-    run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--cfg-options', 'train_cfg.max_iters=2',
+              'default_hooks.checkpoint.interval=64', 'default_hooks.checkpoint.max_keep_ckpts=5']  # images
+    run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--cfg-options', 'train_cfg.max_iters=64',
               *common])
     ckpt = work / 'iter_2.pth'
     # what an mmengine checkpoint carries beyond tensors: numpy objects, HistoryBuffers, ConfigDicts
@@ -38,7 +38,7 @@ def test_save_resume_and_init_through_the_runner(mini_jft, tmp_path):
     assert safe['meta']['iter'] == 2
 
     proc = run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--resume', str(ckpt),
-                     '--cfg-options', 'train_cfg.max_iters=4', *common])
+                     '--cfg-options', 'train_cfg.max_iters=128', *common])
     log = proc.stdout + proc.stderr
     assert re.search(r'resumed epoch: \d+, iter: 2', log), log[-3000:]
     resumed = torch.load(work / 'iter_4.pth', map_location='cpu')
