@@ -1,7 +1,7 @@
 """ResNet-50 on JFT-300M initialised from an ImageNet checkpoint ('ImageNet+300M' in the paper).
 
 Needs torchvision's ImageNet weights in mmpretrain's key layout:
-    python tools/model_converters/torchvision_to_mmpretrain.py resnet50-torchvision.pth \
+    python tools/model_converters/torchvision_to_mmpretrain.py resnet50-0676ba61.pth \
         checkpoints/resnet50_torchvision-in1k_mmpretrain.pth
 Command:  bash tools/dist_train.sh configs/jft/resnet50_8xb32_in1k-init_jft300m-299px.py 8
 Cost:     as the random-init run (1.152B images). ImageNet init leads for the first ~15M paper steps, then is on

@@ -9,7 +9,7 @@ from .schedule import apply_auto_scale_schedule
 
 @RUNNERS.register_module()
 class Runner(MMEngineRunner):
-    """mmengine's :class:`~mmengine.runner.Runner` (``runner_type = 'mmjft.Runner'``) with two additions:
+    """mmengine's :class:`~mmengine.runner.Runner` (``runner_type = 'mmjft.Runner'``) with three additions:
 
     1. ``auto_scale_schedule = dict(enable=True, base_batch_size=B)``: the schedule's counts (max_iters, val and
        checkpoint intervals, scheduler steps, milestones, warm-up) are written for B images per iteration and are
@@ -18,6 +18,8 @@ class Runner(MMEngineRunner):
     2. ``model.head.num_classes='auto'``: the head gets the number of classes of the training set's label space
        (its ``classes_subset`` or classes file; the test set's in a test-only run), so a class-list ablation needs
        no hand-counted head size.
+    3. ``default_hooks=dict(name=None)`` switches off any default hook, mmjft's too (``label_space``,
+       ``bad_images``, ``invalid_loss``); mmengine accepts None only for its own six.
     """
 
     def build_model(self, model):
@@ -30,6 +32,9 @@ class Runner(MMEngineRunner):
         return super().build_model(model)
 
     def register_hooks(self, default_hooks=None, custom_hooks=None):
+        if default_hooks is not None:
+            own = ('runtime_info', 'timer', 'sampler_seed', 'logger', 'param_scheduler', 'checkpoint')
+            default_hooks = {k: v for k, v in default_hooks.items() if v is not None or k in own}
         if isinstance(self._train_loop, dict) and isinstance(self._train_dataloader, dict):
             lines = apply_auto_scale_schedule(
                 self.cfg.get('auto_scale_schedule'), get_world_size(), self._train_dataloader['batch_size'],

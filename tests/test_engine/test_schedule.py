@@ -53,7 +53,10 @@ def test_detection_schedule_warmup_and_milestones():
 
 
 def test_runner_applies_it_and_logs_it(mini_jft, tmp_path):
-    runner = build_runner(MINI_CONFIG, mini_jft['data_root'], tmp_path, {'train_dataloader.batch_size': 8})
+    runner = build_runner(MINI_CONFIG, mini_jft['data_root'], tmp_path,
+                          {'train_dataloader.batch_size': 8, 'default_hooks.invalid_loss': None})
+    hooks = {type(h).__name__ for h in runner.hooks}
+    assert {'LabelSpaceCheckHook', 'BadImageHook'} <= hooks and 'StopOnInvalidLossHook' not in hooks  # None: off
     assert runner.cfg.train_cfg.max_iters == 2_400  # 19,200 images / 8
     assert runner.cfg.default_hooks.checkpoint.interval == 1_200
     log = open(os.path.join(runner.log_dir, f'{runner.timestamp}.log')).read()

@@ -97,6 +97,9 @@ def test_returned_paths_and_counts(mini):
     assert res['num_classes'] == len(classes)
     assert 40 <= len(classes) <= 80
     assert res['num_leaf_classes'] == len(leaves_of(classes, read_hierarchy(root)))
+    # the class list of the classes ablation: exactly the hierarchy's leaves
+    leaf_list = open(res['leaf_classes_file'], encoding='utf-8').read().split()
+    assert sorted(leaf_list) == sorted(leaves_of(classes, read_hierarchy(root))) and len(leaf_list) == len(set(leaf_list))
     assert res['num_train'] == len(read_jsonl(res['train_ann'])) == NUM_TRAIN
     assert res['num_val'] == len(read_jsonl(res['val_ann'])) == NUM_VAL
     assert res['num_train_labels'] == sum(len(x['labels']) for x in read_jsonl(res['train_ann']))
@@ -221,7 +224,7 @@ def test_deterministic_by_seed(tmp_path, mini):
     b = tree_digest(make_mini_jft(str(tmp_path / 'b'), seed=SEED, **kw)['data_root'])
     c = tree_digest(make_mini_jft(str(tmp_path / 'c'), seed=SEED + 1, **kw)['data_root'])
     assert a == b
-    assert len(a) == 7 + 40 + 15
+    assert len(a) == 8 + 40 + 15
     for key in ('train.jsonl', 'val.jsonl', 'train_clean.jsonl', 'meta.json'):
         assert a[key] != c[key]
     jpgs = [k for k in a if k.endswith('.jpg')]
