@@ -51,7 +51,8 @@ class JFTDataset(MultiLabelDataset):
         data_root (str): root of images and annotation files.
         pipeline (Sequence): transforms.
         expand_hierarchy (bool): add every label's ancestors. Defaults to True.
-        subset_size (int | float, optional): an image count, or a fraction in (0, 1]. Defaults to None (all).
+        subset_size (int | float, optional): an image count (an int, or an integral float above 1 such as
+            ``1e7``), or a fraction in (0, 1]. Defaults to None (all).
         subset_seed (int): seed of the subset; equal seeds give nested subsets. Defaults to 0.
         classes_subset (str | Sequence[str], optional): class names, or a file of them, one per line.
         min_confidence (float): labels with a lower confidence are dropped. Defaults to 0.0.
