@@ -9,6 +9,7 @@ from mmcv.transforms import LoadImageFromFile
 from mmengine.dataset import Compose
 from mmengine.logging import print_log
 from mmpretrain.datasets import MultiLabelDataset
+from mmpretrain.datasets.transforms import PackInputs
 
 from mmjft.registry import DATASETS
 from mmjft.structures import LabelHierarchy, load_classes
@@ -38,6 +39,17 @@ class JFTDataset(MultiLabelDataset):
     One image per line: ``{"img_path": "a/b.jpg", "labels": ["fruit", 17], "confidences": [0.9, 0.6]}``; labels are
     class names or 0-based line numbers of the classes file; a missing confidence counts as 1.0; an empty label list
     is allowed (the image is a negative for every class) and counted.
+
+    Partially annotated images (Open Images' human verification): an optional ``"negatives": ["dog", 3]`` lists
+    the classes verified absent. Its presence, even empty, marks the image as partially annotated: its data info
+    gets ``gt_negative`` (label ids), and :class:`~mmjft.evaluation.MAPAtK` judges it only on its (expanded)
+    positives and these negatives; every other class is left out of that image's AP. Without the field an image is
+    dense, as before (every class not among its labels is a negative). Training ignores ``gt_negative`` (the
+    sigmoid loss treats every non-label as a negative, as on JFT). Negatives are neither expanded to ancestors nor
+    to descendants; a negative that the hierarchy makes positive (an ancestor of a label) is dropped and counted
+    (``negatives_overridden``); a class in both lists is an error. For evaluation, pack the field:
+    ``dict(type='PackInputs', algorithm_keys=('gt_negative',))`` (a ``test_mode`` dataset with partially
+    annotated images and a ``PackInputs`` that drops it raises, rather than scoring them as dense).
 
     Per image, in this order: drop labels under ``min_confidence`` -> add all their ancestors (``expand_hierarchy``)
     -> restrict to ``classes_subset`` (the label space becomes those classes, in that order, and images left without
@@ -101,6 +113,13 @@ class JFTDataset(MultiLabelDataset):
         metainfo = dict(kwargs.pop('metainfo', None) or {}, classes=tuple(classes))
         super().__init__(ann_file=ann_file, data_root=data_root, pipeline=pipeline, metainfo=metainfo, **kwargs)
         self._loading, self._after_loading = split_loading(self.pipeline)
+        if self.test_mode and self.load_stats.get('partially_annotated_images'):
+            dropping = [t for t in self.pipeline.transforms if isinstance(t, PackInputs)
+                        and 'gt_negative' not in t.algorithm_keys]
+            if dropping:
+                raise ValueError(f'{self.ann_file}: {self.load_stats["partially_annotated_images"]} images carry '
+                                 '"negatives" (partially annotated) but PackInputs drops them and they would be '
+                                 "scored as dense: use dict(type='PackInputs', algorithm_keys=('gt_negative',))")
 
     def _label_space(self, classes_subset, rooted):
         """Map from full class ids to the dataset's label ids (-1: not kept), and the kept class names."""
@@ -134,35 +153,48 @@ class JFTDataset(MultiLabelDataset):
         confidences = rec.get('confidences')
         if confidences is not None and (not isinstance(confidences, list) or len(confidences) != len(labels)):
             raise ValueError(f'{where}: "confidences" must be a list as long as "labels" ({len(labels)})')
+        ids = self._class_ids(labels, where, 'label')
+        negatives = rec.get('negatives')
+        if negatives is not None:
+            if not isinstance(negatives, list):
+                raise ValueError(f'{where}: "negatives" must be a list, got {type(negatives).__name__}')
+            negatives = self._class_ids(negatives, where, 'negative')
+            both = np.intersect1d(ids, negatives)
+            if both.size:
+                raise ValueError(f'{where}: classes both in "labels" and "negatives": '
+                                 f'{[self.hierarchy.classes[i] for i in both[:10]]}')
+        if confidences is not None and self.min_confidence > 0:
+            keep = np.asarray(confidences, dtype=np.float64) >= self.min_confidence
+            return rec['img_path'], ids[keep], int((~keep).sum()), negatives
+        return rec['img_path'], ids, 0, negatives
+
+    def _class_ids(self, labels: list, where: str, what: str) -> np.ndarray:
         ids = []
         for label in labels:
             if isinstance(label, str):
                 idx = self.hierarchy.class_to_idx.get(label)
                 if idx is None:
-                    raise ValueError(f'{where}: unknown label {label!r} (not in the classes file)')
+                    raise ValueError(f'{where}: unknown {what} {label!r} (not in the classes file)')
             elif isinstance(label, int) and not isinstance(label, bool):
                 if not 0 <= label < self.hierarchy.num_classes:
-                    raise ValueError(f'{where}: label id {label} outside the classes file '
+                    raise ValueError(f'{where}: {what} id {label} outside the classes file '
                                      f'(0..{self.hierarchy.num_classes - 1})')
                 idx = label
             else:
-                raise ValueError(f'{where}: label {label!r} is neither a class name nor an integer id')
+                raise ValueError(f'{where}: {what} {label!r} is neither a class name nor an integer id')
             ids.append(idx)
-        ids = np.asarray(ids, dtype=np.int64)
-        if confidences is not None and self.min_confidence > 0:
-            keep = np.asarray(confidences, dtype=np.float64) >= self.min_confidence
-            return rec['img_path'], ids[keep], int((~keep).sum())
-        return rec['img_path'], ids, 0
+        return np.asarray(ids, dtype=np.int64)
 
     def load_data_list(self) -> List[dict]:
-        paths, labels, dropped = [], [], 0
+        paths, labels, negs, dropped = [], [], [], 0
         with open(self.ann_file, encoding='utf-8') as f:
             for lineno, line in enumerate(f, 1):
                 if not line.strip():
                     continue
-                path, ids, n_low = self._parse_line(line, lineno)
+                path, ids, n_low, neg = self._parse_line(line, lineno)
                 paths.append(path)
                 labels.append(ids)
+                negs.append(neg)
                 dropped += n_low
         n_read = len(paths)
         n_raw_labels = sum(len(x) for x in labels)
@@ -170,24 +202,37 @@ class JFTDataset(MultiLabelDataset):
             labels = self.hierarchy.expand_batch(labels)
         else:
             labels = [np.unique(x) for x in labels]
+        # a verified negative implied positive by the hierarchy (an ancestor of a positive) is not a negative
+        n_neg_overridden = 0
+        for i, neg in enumerate(negs):
+            if neg is not None and neg.size:
+                kept = np.setdiff1d(neg, labels[i])
+                n_neg_overridden += neg.size - kept.size
+                negs[i] = kept
         n_off_subset = 0
         if self._label_map is not None:
             mapped = [self._label_map[x] for x in labels]
             labels = [np.sort(x[x >= 0]) for x in mapped]
+            negs = [None if x is None else np.sort(self._label_map[x][self._label_map[x] >= 0]) for x in negs]
             keep = [i for i, x in enumerate(labels) if len(x)]
             n_off_subset = n_read - len(keep)
-            paths, labels = [paths[i] for i in keep], [labels[i] for i in keep]
+            paths, labels, negs = [paths[i] for i in keep], [labels[i] for i in keep], [negs[i] for i in keep]
         if self.subset_size is not None:
             chosen = select_subset(paths, self.subset_size, self.subset_seed)
-            paths, labels = [paths[i] for i in chosen], [labels[i] for i in chosen]
+            paths, labels, negs = [paths[i] for i in chosen], [labels[i] for i in chosen], [negs[i] for i in chosen]
         self.load_stats = dict(
             lines=n_read, images=len(paths), raw_labels=n_raw_labels, dropped_low_confidence=dropped,
             dropped_outside_classes_subset=n_off_subset, empty_label_images=sum(len(x) == 0 for x in labels),
-            labels=sum(len(x) for x in labels))
+            labels=sum(len(x) for x in labels), partially_annotated_images=sum(x is not None for x in negs),
+            negatives=sum(len(x) for x in negs if x is not None), negatives_overridden=n_neg_overridden)
         print_log(f'{self.__class__.__name__} {self.ann_file}: ' +
                   ', '.join(f'{k}={v}' for k, v in self.load_stats.items()), logger='current')
         prefix = self.data_prefix.get('img_path', '')
-        return [dict(img_path=osp.join(prefix, p), gt_label=x) for p, x in zip(paths, labels)]
+        infos = [dict(img_path=osp.join(prefix, p), gt_label=x) for p, x in zip(paths, labels)]
+        for info, neg in zip(infos, negs):
+            if neg is not None:
+                info['gt_negative'] = neg
+        return infos
 
     # ------------------------------------------------------------------ reading images
     def prepare_data(self, idx: int):

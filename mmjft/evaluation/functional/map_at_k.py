@@ -11,6 +11,10 @@ positive (optionally only over a given list of classes). Positives of a class wi
 all take the precision at the end of their tied block, so with k = C and uniform weights this is
 sklearn's macro ``average_precision``, ties included.
 
+Partially annotated images (Open Images' human verification): an image may come with its verified negatives;
+such an image is judged only on its positives and those negatives, and its kept entries of any other class are
+left out of the ranking (neither hits nor misses). Images without them are dense: every non-positive is a negative.
+
 Plain array code (numpy / scipy / torch only).
 """
 import warnings
@@ -88,7 +92,8 @@ def map_at_k_from_topk(topk_indices,
                        num_classes: int,
                        class_weights: str | Sequence[float] | np.ndarray = 'frequency',
                        return_per_class: bool = False,
-                       classes: Sequence[int] | np.ndarray | None = None):
+                       classes: Sequence[int] | np.ndarray | None = None,
+                       negatives: Sequence | None = None):
     """mAP@k from each image's kept top-k classes (no dense N x C array needed).
 
     Fully vectorised over the N*k kept entries: a sort by (class, -score), segment cumulative
@@ -108,19 +113,24 @@ def map_at_k_from_topk(topk_indices,
         return_per_class (bool): Also return the AP of each class. Defaults to False.
         classes (array-like, optional): Ids of the classes averaged (e.g. FastEval's 6,000);
             the top-k is still taken among all C classes. Defaults to None (all classes).
+        negatives (Sequence[array-like | None], optional): Per image, None (densely annotated:
+            every non-positive class is a negative) or the ids of its verified negatives (the
+            image is judged only on its positives and these; kept entries of other classes are
+            left out of the AP). A negative that is also a positive counts as a positive.
+            Defaults to None (every image dense).
 
     Returns:
         float | tuple[float, np.ndarray]: mAP@k in [0, 1] (0.0 when no averaged class has a
         positive), and, with ``return_per_class``, the APs of all C classes whatever
         ``classes`` is (NaN for classes without positives).
     """
-    ap, num_pos = per_class_ap_at_k(topk_indices, topk_scores, gt_labels, num_classes)
+    ap, num_pos = per_class_ap_at_k(topk_indices, topk_scores, gt_labels, num_classes, negatives)
     result = mean_ap(ap, num_pos, class_weights, classes)
     return (result, ap) if return_per_class else result
 
 
 def per_class_ap_at_k(topk_indices, topk_scores, gt_labels: Sequence | sp.spmatrix,
-                      num_classes: int) -> tuple[np.ndarray, np.ndarray]:
+                      num_classes: int, negatives: Sequence | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The AP@k of each class and its number of positives (arguments as :func:`map_at_k_from_topk`).
 
     Returns:
@@ -141,7 +151,29 @@ def per_class_ap_at_k(topk_indices, topk_scores, gt_labels: Sequence | sp.spmatr
             raise ValueError(f'topk_indices repeat a class id in {int(dup.sum())} of {idx.shape[0]} rows '
                              f'(first: row {first}, ids {idx[first].tolist()})')
     gt = _gt_keys(gt_labels, idx.shape[0], int(num_classes))
-    return _per_class_ap(idx, sc, gt, int(num_classes))
+    judged = None if negatives is None else _judged_mask(idx, gt, negatives, int(num_classes))
+    return _per_class_ap(idx, sc, gt, int(num_classes), judged)
+
+
+def _judged_mask(idx: np.ndarray, gt: np.ndarray, negatives: Sequence, C: int) -> np.ndarray:
+    """N x k bool: whether each kept entry counts (dense image, positive, or verified negative)."""
+    N = idx.shape[0]
+    if len(negatives) != N:
+        raise ValueError(f'negatives has {len(negatives)} images, topk_indices has {N}')
+    partial = np.fromiter((n is not None for n in negatives), dtype=bool, count=N)
+    neg = _gt_keys([np.zeros(0, np.int64) if n is None else n for n in negatives], N, C)
+    keys = np.arange(N, dtype=np.int64)[:, None] * C + idx.astype(np.int64)
+    judged = ~partial[:, None] | _member(keys, gt) | _member(keys, neg)
+    return judged
+
+
+def _member(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """Elementwise membership of ``keys`` in the sorted unique ``sorted_keys``."""
+    hit = np.searchsorted(sorted_keys, keys)
+    inside = hit < sorted_keys.size
+    out = np.zeros(keys.shape, dtype=bool)
+    out[inside] = sorted_keys[hit[inside]] == keys[inside]
+    return out
 
 
 def _raise_on_nan(isnan: np.ndarray, row_ids: np.ndarray, num_images: int) -> None:
@@ -198,8 +230,9 @@ def _class_mask(classes, C: int) -> np.ndarray:
     return mask
 
 
-def _per_class_ap(idx, sc, gt, C):
-    """The core, with the positives given as sorted unique flat keys ``image * C + class``."""
+def _per_class_ap(idx, sc, gt, C, judged=None):
+    """The core, with the positives given as sorted unique flat keys ``image * C + class``; ``judged`` (N x k
+    bool, optional) drops the kept entries that are left out of the AP."""
     N = idx.shape[0]
     cls = idx.astype(np.int64, copy=False).ravel()
     if cls.size and (cls.min() < 0 or cls.max() >= C):
@@ -211,10 +244,13 @@ def _per_class_ap(idx, sc, gt, C):
     hit = np.searchsorted(gt, keys)
     is_pos = hit < gt.size
     is_pos[is_pos] = gt[hit[is_pos]] == keys[is_pos]
+    sc = sc.ravel()
+    if judged is not None:
+        keep = judged.ravel()
+        cls, is_pos, sc = cls[keep], is_pos[keep], sc[keep]
 
     # Rank each class's entries by score, descending; a block of equal (class, score) ends where
     # either changes, and each positive takes tp / rank at the end of its block.
-    sc = sc.ravel()
     order = _rank_order(cls, sc, C)
     cls_s, pos_s, sc_s = cls[order], is_pos[order], sc[order]
     seg_start = np.concatenate([[0], np.cumsum(np.bincount(cls, minlength=C))])[:-1]

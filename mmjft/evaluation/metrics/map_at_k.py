@@ -49,6 +49,9 @@ class MAPAtK(BaseMetric):
     mmpretrain's percent): ``'{prefix}/mAP@{k}'`` under ``class_weights`` (``'jft/mAP@100'``,
     frequency-weighted, by default) and ``'{prefix}/mAP@{k}_{name}'`` for each extra weighting,
     all from one ranking. NaN scores raise in :meth:`compute_metrics`, with their total count.
+    A sample with ``gt_negative`` (human-verified negatives: pack it with
+    ``PackInputs(algorithm_keys=('gt_negative',))``) is partially annotated: classes neither
+    positive nor verified negative on it are left out of its AP; samples without it are dense.
 
     Args:
         k (int): Classes kept per image. Defaults to 100.
@@ -103,7 +106,9 @@ class MAPAtK(BaseMetric):
             data_batch: A batch from the dataloader (unused).
             data_samples (Sequence[dict | DataSample]): Model outputs with ``pred_score`` (C
                 scores) and ``gt_label`` (positive class ids) or else ``gt_score`` (multi-hot,
-                entries >= 0.5 are positives).
+                entries >= 0.5 are positives), and optionally ``gt_negative`` (verified negative
+                ids, as :class:`~mmjft.datasets.JFTDataset` gives a partially annotated image):
+                such an image is judged only on its positives and those negatives.
         """
         samples = [s.to_dict() if isinstance(s, BaseDataElement) else s for s in data_samples]
         if not samples:
@@ -125,6 +130,8 @@ class MAPAtK(BaseMetric):
                 topk_indices=inds[i].copy(),  # copies: drop the reference to the batch array
                 topk_scores=vals[i].copy(),
                 gt_labels=gt.cpu().numpy().astype(np.int32),
+                gt_negative=(None if s.get('gt_negative') is None else
+                             torch.as_tensor(s['gt_negative']).reshape(-1).cpu().numpy().astype(np.int32)),
                 num_classes=num_classes,
                 num_nan=int(num_nan[i])))
 
@@ -161,11 +168,13 @@ class MAPAtK(BaseMetric):
         if num_nan.any():
             raise ValueError(f'pred_score holds {int(num_nan.sum())} NaN values in '
                              f'{int((num_nan > 0).sum())} of {len(results)} images')
+        negatives = [r.get('gt_negative') for r in results]
         ap, num_pos = per_class_ap_at_k(
             np.stack([r['topk_indices'] for r in results]),
             np.stack([r['topk_scores'] for r in results]),
             [r['gt_labels'] for r in results],
-            num_classes.pop())
+            num_classes.pop(),
+            negatives if any(n is not None for n in negatives) else None)
         classes = self._eval_class_ids()
         out = {f'mAP@{self.k}': mean_ap(ap, num_pos, self.class_weights, classes)}
         for name, weights in self.extra_class_weights.items():
