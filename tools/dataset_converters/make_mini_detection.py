@@ -1,23 +1,26 @@
-"""Generate small deterministic detection datasets (mini-JFT scenes) in the real COCO and/or VOC formats.
+"""Generate small deterministic detection (and segmentation) datasets of mini-JFT scenes in the real COCO / VOC formats.
 
 Examples::
 
     python tools/dataset_converters/make_mini_detection.py data/mini_coco --format coco --num-train 400
     python tools/dataset_converters/make_mini_detection.py data/mini_voc --format voc --num-train 400
     python tools/dataset_converters/make_mini_detection.py data/overfit --format both --fixed-images 2
+    python tools/dataset_converters/make_mini_detection.py data/mini_voc_seg --format voc-seg
 
-With ``--format voc`` the train / val counts are VOC2007's trainval / test.
+With ``--format voc`` the train / val counts are VOC2007's trainval / test. ``--format voc-seg`` writes the same
+scenes as VOC 2012 semantic segmentation (palette PNG masks, 255 on object borders) in mmseg's layout;
+``--format all`` writes COCO, VOC detection and VOC segmentation.
 """
 import argparse
 import time
 
-from mmjft.datasets.synthetic import make_mini_coco, make_mini_voc
+from mmjft.datasets.synthetic import make_mini_coco, make_mini_voc, make_mini_voc_seg
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description='Generate a mini detection dataset (COCO and/or VOC format).')
     p.add_argument('out_dir', help='data root to write (created if needed; files are overwritten)')
-    p.add_argument('--format', choices=('coco', 'voc', 'both'), default='coco')
+    p.add_argument('--format', choices=('coco', 'voc', 'both', 'voc-seg', 'all'), default='coco')
     p.add_argument('--num-train', type=int, default=200, help='COCO train / VOC trainval images')
     p.add_argument('--num-val', type=int, default=50, help='COCO val / VOC test images')
     p.add_argument('--img-size', type=int, default=128)
@@ -48,7 +51,7 @@ def main(argv=None):
     corrupt = counts if any(counts.values()) else None
     common = dict(img_size=args.img_size, seed=args.seed, categories=cats, fixed_images=args.fixed_images,
                   max_objects=args.max_objects, empty_rate=args.empty_rate, jpeg_quality=args.jpeg_quality)
-    if args.format in ('coco', 'both'):
+    if args.format in ('coco', 'both', 'all'):
         t0 = time.perf_counter()
         res = make_mini_coco(args.out_dir, num_train=args.num_train, num_val=args.num_val,
                              with_masks=not args.no_masks, corrupt=corrupt, **common)
@@ -59,7 +62,7 @@ def main(argv=None):
                   f'{res[f"{split}_ann"]}')
         if corrupt:
             print(f'  corrupt annotation ids ({res["corrupt_split"]}): {res["corrupt"]}')
-    if args.format in ('voc', 'both'):
+    if args.format in ('voc', 'both', 'all'):
         t0 = time.perf_counter()
         res = make_mini_voc(args.out_dir, num_trainval=args.num_train, num_test=args.num_val,
                             difficult_min_side=args.difficult_min_side,
@@ -71,6 +74,14 @@ def main(argv=None):
                   f'{res[f"{split}_ann"]}')
         if corrupt:
             print(f'  corrupt objects (image id, index) ({res["corrupt_split"]}): {res["corrupt"]}')
+    if args.format in ('voc-seg', 'all'):
+        t0 = time.perf_counter()
+        res = make_mini_voc_seg(args.out_dir, num_train=args.num_train, num_val=args.num_val, **common)
+        print(f'mini-VOC segmentation written to {res["voc_root"]} in {time.perf_counter() - t0:.2f}s; '
+              f'{len(res["classes"])} classes (mask values 0..{len(res["classes"]) - 1}, 255 void): '
+              f'{", ".join(res["classes"])}')
+        for split in ('train', 'val'):
+            print(f'  {split}: {res[f"num_{split}"]} images  {res[f"{split}_ann"]}')
     return 0
 
 

@@ -28,9 +28,17 @@ VOC boxes are 1-based with inclusive ends: an object covering pixel columns ``x1
 ``xmin = x1 + 1`` and ``xmax = x2``. mmdet's ``XMLDataset`` subtracts 1 from all four numbers, so it yields
 ``[x1, y1, x2 - 1, y2 - 1]`` (its VOC convention, matched by ``VOCMetric``'s legacy ``+1`` box widths).
 
-Both generators draw image ``i`` of a split from ``numpy.random.default_rng([seed, 7, split, i])`` (split
+``make_mini_voc_seg(out_dir)`` writes the same scenes for semantic segmentation in mmseg's PASCAL VOC 2012 layout::
+
+    out_dir/VOC2012/JPEGImages/000001.jpg ...
+    out_dir/VOC2012/SegmentationClass/000001.png ...   palette PNG: value 0 background, k + 1 category k, 255 on
+                                                       object borders (VOC's 'void' band), VOC's colour palette
+    out_dir/VOC2012/ImageSets/Segmentation/train.txt   one image id per line
+    out_dir/VOC2012/ImageSets/Segmentation/val.txt
+
+All three generators draw image ``i`` of a split from ``numpy.random.default_rng([seed, 7, split, i])`` (split
 0 = COCO train / VOC trainval, 1 = COCO val / VOC test), so the same seed gives byte-identical files, COCO
-train image ``i`` is the same picture as VOC trainval image ``i``, and image ``i`` does not depend on how many
+train image ``i`` is the same picture as VOC trainval image ``i`` and as segmentation train image ``i``, and image ``i`` does not depend on how many
 images the split has. Only numpy, Pillow, json and xml.etree are used (pycocotools for the RLE masks).
 """
 import io
@@ -44,7 +52,7 @@ import numpy as np
 from .mini_jft import COLOURS, SHAPES, build_hierarchy, render_scene
 
 __all__ = ['DEFAULT_DET_CATEGORIES', 'default_det_categories', 'sample_det_scene', 'make_mini_coco',
-           'make_mini_voc']
+           'make_mini_voc', 'make_mini_voc_seg', 'voc_palette', 'seg_label_map']
 
 # One leaf per shape, each in its own colour: the easiest 8-way detection problem mini-JFT's leaves allow.
 DEFAULT_DET_CATEGORIES = ('red_disc', 'blue_square', 'yellow_triangle', 'green_cross', 'magenta_ring',
@@ -442,4 +450,118 @@ def make_mini_voc(out_dir, num_trainval=200, num_test=50, img_size=128, seed=0, 
                                                 data_prefix=dict(sub_data_root='VOC2007/'),
                                                 metainfo=dict(classes=names))})
     result['num_difficult'] = n_difficult
+    return result
+
+
+# ----------------------------------------------------------------------------------------------------------
+# PASCAL VOC segmentation (mmseg's VOC2012 layout)
+# ----------------------------------------------------------------------------------------------------------
+_SEG_SPLITS = ('train', 'val')
+SEG_IGNORE = 255
+
+
+def voc_palette(num=256):
+    """PASCAL VOC's colour map (VOCdevkit's ``labelcolormap``): ``num`` RGB triples, flattened for ``putpalette``;
+    index 0 black, 1 (128, 0, 0), ..., 255 (224, 224, 192)."""
+    pal = np.zeros((num, 3), dtype=np.uint8)
+    for i in range(num):
+        c, r, g, b = i, 0, 0, 0
+        for j in range(8):
+            r |= ((c >> 0) & 1) << (7 - j)
+            g |= ((c >> 1) & 1) << (7 - j)
+            b |= ((c >> 2) & 1) << (7 - j)
+            c >>= 3
+        pal[i] = (r, g, b)
+    return pal.reshape(-1).tolist()
+
+
+def _shift_or(mask, r):
+    """``mask`` dilated by a (2r+1)x(2r+1) square."""
+    out = mask.copy()
+    h, w = mask.shape
+    for dy in range(-r, r + 1):
+        for dx in range(-r, r + 1):
+            out[max(0, dy):h + min(0, dy), max(0, dx):w + min(0, dx)] |= \
+                mask[max(0, -dy):h + min(0, -dy), max(0, -dx):w + min(0, -dx)]
+    return out
+
+
+def seg_label_map(img_size, objects, border=1):
+    """uint8 class map of one scene: 0 background, ``category + 1`` on each object's mask, 255 on a band of
+    ``2 * border`` pixels across each object's outline (``border`` inside and outside, as VOC's void band).
+
+    Args:
+        objects: ``[(category_index, box, mask)]`` as the renderer gives them (bool HxW masks).
+    """
+    seg = np.zeros((img_size, img_size), dtype=np.uint8)
+    void = np.zeros((img_size, img_size), dtype=bool)
+    for c, _, mask in objects:
+        seg[mask] = c + 1
+        if border > 0:
+            inner = ~_shift_or(~mask, border)  # eroded
+            void |= _shift_or(mask, border) & ~inner
+    seg[void] = SEG_IGNORE
+    return seg
+
+
+def make_mini_voc_seg(out_dir, num_train=200, num_val=50, img_size=128, seed=0, categories=None,
+                      fixed_images=None, max_objects=4, min_frac=0.15, max_frac=0.45, aspect_range=(0.67, 1.5),
+                      empty_rate=0.0, border=1, jpeg_quality=90):
+    """Write the mini scenes as a PASCAL-VOC-2012-format semantic segmentation dataset under ``out_dir/VOC2012``.
+
+    Same scenes as :func:`make_mini_coco` with the same arguments (train image ``i`` = COCO train image ``i``, val
+    image ``i`` = COCO val image ``i``), masks from the renderer's object masks. mmseg's ``PascalVOCDataset`` reads
+    it with ``data_root=<voc_root>``, ``data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass')``,
+    ``ann_file='ImageSets/Segmentation/train.txt'`` and ``metainfo=dict(classes=<classes>)``.
+
+    Args:
+        border (int): half-width of the 255 band on object outlines (0: none).
+        other arguments: as :func:`make_mini_coco`.
+
+    Returns:
+        dict: ``data_root``, ``voc_root``, ``img_dir``, ``seg_dir``, ``train_ann``, ``val_ann``, ``classes``
+        (``('background',) + categories``: mask value = index), ``palette`` (RGB per class), ``img_size``,
+        ``num_train``, ``num_val``; ``train_dataset`` / ``val_dataset``: mmseg dataset config dicts (add
+        ``pipeline``).
+    """
+    from PIL import Image
+
+    _common_checks(img_size, (num_train, num_val), seed, jpeg_quality)
+    seed = int(seed)
+    names = _check_categories(categories)
+    fixed = None if fixed_images is None else _fixed_scenes(fixed_images, img_size, names)
+    if fixed is not None:
+        num_train = num_val = len(fixed)
+    scene_kw = dict(max_objects=max_objects, min_frac=min_frac, max_frac=max_frac, aspect_range=aspect_range,
+                    empty_rate=empty_rate)
+    classes = ('background', ) + tuple(names)
+    palette = voc_palette()
+    data_root = osp.abspath(out_dir)
+    voc_root = osp.join(data_root, 'VOC2012')
+    img_dir, seg_dir = osp.join(voc_root, 'JPEGImages'), osp.join(voc_root, 'SegmentationClass')
+    set_dir = osp.join(voc_root, 'ImageSets', 'Segmentation')
+    for d in (img_dir, seg_dir, set_dir):
+        os.makedirs(d, exist_ok=True)
+    result = dict(data_root=data_root, voc_root=voc_root, img_dir=img_dir, seg_dir=seg_dir, classes=classes,
+                  palette=[palette[3 * k:3 * k + 3] for k in range(len(classes))], img_size=img_size)
+    next_id = 1
+    for code, (split, num) in enumerate(zip(_SEG_SPLITS, (num_train, num_val))):
+        ids = []
+        for i in range(num):
+            jpeg, objs = _render(seed, 0 if fixed is not None else code, i, img_size, names, scene_kw, fixed,
+                                 True, jpeg_quality)
+            img_id = f'{next_id + i:06d}'
+            _write(osp.join(img_dir, f'{img_id}.jpg'), jpeg)
+            png = Image.fromarray(seg_label_map(img_size, objs, border), mode='P')
+            png.putpalette(palette)
+            png.save(osp.join(seg_dir, f'{img_id}.png'), format='PNG')
+            ids.append(img_id)
+        _write(osp.join(set_dir, f'{split}.txt'), ''.join(f'{s}\n' for s in ids).encode('ascii'))
+        next_id += num
+        ann_rel = f'ImageSets/Segmentation/{split}.txt'
+        result.update({f'{split}_ann': osp.join(voc_root, ann_rel), f'num_{split}': num,
+                       f'{split}_dataset': dict(type='PascalVOCDataset', data_root=voc_root, ann_file=ann_rel,
+                                                data_prefix=dict(img_path='JPEGImages',
+                                                                 seg_map_path='SegmentationClass'),
+                                                metainfo=dict(classes=classes, palette=result['palette']))})
     return result

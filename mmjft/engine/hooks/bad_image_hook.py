@@ -12,8 +12,13 @@ from mmjft.registry import HOOKS
 
 def _train_dataset(runner):
     dataset = runner.train_dataloader.dataset
-    while not hasattr(dataset, 'max_bad_fraction') and hasattr(dataset, 'dataset'):  # RepeatDataset & co.
-        dataset = dataset.dataset
+    while not hasattr(dataset, 'max_bad_fraction'):
+        if hasattr(dataset, 'dataset'):  # RepeatDataset & co.
+            dataset = dataset.dataset
+        elif getattr(dataset, 'datasets', None):  # ConcatDataset (VOC train + SBD aug): the first part's limits
+            dataset = dataset.datasets[0]
+        else:
+            break
     return dataset
 
 

@@ -1,4 +1,4 @@
-"""mmjft pretraining checkpoints -> initialisation weights for downstream models (mmdet now; mmseg, mmpose later).
+"""mmjft pretraining checkpoints -> initialisation weights for downstream models (mmdet, mmseg; mmpose later).
 
 A source is either an mmjft (mmpretrain ``ImageClassifier``) checkpoint as the Runner saves it -- ``state_dict``
 with ``backbone.*`` (torchvision's ResNet key names) and ``head.fc.*``, ``meta['cfg']`` the config text -- or the
@@ -10,9 +10,8 @@ output is ``{'state_dict': ..., 'meta': {'img_norm', 'target', 'prefixes', 'sour
 ``img_norm = dict(mean, std, to_rgb)`` is the input normalisation the weights were trained with, which the
 downstream config must repeat.
 
-Adding a target (e.g. ``'mmseg'``: mmseg's plain ``ResNet`` with ``deep_stem=False`` keeps all four stages under
-``backbone.``; ``'mmpose'`` likewise) is one function ``backbone tensors -> {downstream key: tensor}`` and one
-entry in the dict.
+Adding a target (e.g. ``'mmpose'``) is one function ``backbone tensors -> {downstream key: tensor}`` and one entry in
+the dict.
 """
 import ast
 import re
@@ -69,10 +68,22 @@ def _to_mmdet_c4(backbone: Mapping) -> OrderedDict:
     return out
 
 
+def _to_mmseg(backbone: Mapping) -> OrderedDict:
+    """DeepLab (paper §5.3): mmseg's plain ``ResNet`` (``deep_stem=False``, ``style='pytorch'``; dilations only
+    change padding and dilation, not tensors) holds all four stages under ``backbone.`` with torchvision's names."""
+    missing = [s for s in ('conv1.weight', 'layer1.', 'layer2.', 'layer3.', 'layer4.')
+               if not any(k.startswith(s) for k in backbone)]
+    if missing:
+        raise ConversionError(f'mmseg needs a four-stage ResNet; no tensors for {missing}')
+    return OrderedDict(('backbone.' + key, value) for key, value in backbone.items())
+
+
 DOWNSTREAM_TARGETS: Dict[str, DownstreamTarget] = {
     'mmdet-c4': DownstreamTarget(_to_mmdet_c4, ('backbone.', 'roi_head.shared_head.'),
                                  'mmdet Faster R-CNN C4: conv1-4 -> backbone (num_stages=3), conv5 -> '
                                  'roi_head.shared_head.layer4'),
+    'mmseg': DownstreamTarget(_to_mmseg, ('backbone.', ),
+                              'mmseg EncoderDecoder (DeepLab-ASPP-L): conv1-5 -> backbone (plain ResNet, no deep stem)'),
 }
 
 
