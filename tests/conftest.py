@@ -15,6 +15,22 @@ def mini_jft(tmp_path_factory):
     return make_mini_jft(str(tmp_path_factory.mktemp('mini_jft')), num_train=1200, num_val=300, seed=0)
 
 
+MINI_PRE_ITERS = 20  # enough for BN's running statistics to describe the features (2 are not)
+
+
+@pytest.fixture(scope='session')
+def mini_jft_pretrained(mini_jft, tmp_path_factory):
+    """A mini-JFT pretraining checkpoint as tools/train.py writes it (full-width ResNet-18, 20 iterations of 32
+    images, ~30 s on 2 cores), shared by the transfer tests (detection, segmentation) of a session."""
+    pre = tmp_path_factory.mktemp('mini_jft_pre')
+    images = MINI_PRE_ITERS * 32
+    run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(pre), '--no-validate', '--cfg-options',
+              *data_root_options(mini_jft['data_root']), 'model.backbone.stem_channels=64',
+              'model.backbone.base_channels=64', 'model.head.in_channels=512',
+              f'default_hooks.checkpoint.interval={images}', f'train_cfg.max_iters={images}'])
+    return str(pre / f'iter_{MINI_PRE_ITERS}.pth')
+
+
 def data_root_options(data_root):
     """--cfg-options pointing every split of the mini config at ``data_root``."""
     return [f'{split}_dataloader.dataset.data_root={data_root}' for split in ('train', 'val', 'test')]

@@ -1,16 +1,14 @@
 """Segmentation transfer end to end through the command lines, on CPU:
 
-a mini-JFT classifier checkpoint (full-width ResNet-18, saved as the Runner saves it) ->
+mini-JFT pretraining (tools/train.py, full-width ResNet-18, 20 iterations; conftest.mini_jft_pretrained, shared
+with the detection test) ->
 tools/model_converters/mmjft_to_downstream.py --target mmseg -> DeepLab-ASPP-L overfitting 2 fixed generated VOC
 segmentation scenes (tools/train.py, the mini config) -> tools/test.py with the predictions written as PNGs; the mIoU
 it prints equals a numpy confusion-matrix mIoU of those PNGs against the ground-truth PNGs.
 
-The checkpoint is a freshly initialised mini-JFT classifier, not a trained one: mini-JFT pretraining through
-tools/train.py costs ~30 s here (tests/test_tools/test_faster_rcnn_e2e.py does it), over this file's budget. The
-path (keys, normalisation, strict init) is the same. Measured on 2 cores (~35 s in all): the loss falls from 2.17 to
-~0.9-1.1 in 12 iterations (lr 3e-3, 3e-2 on the branches); with BN statistics that describe nothing yet the model
-still predicts background everywhere (mIoU 15.93 over the 5 classes present, aAcc 79.6), so the test checks that
-the printed metrics equal the numpy reference, not a level.
+Measured on 2 cores (~30 s beyond the shared pretraining): the loss falls from 2.15 to ~0.08 in 40 iterations
+(lr 1e-3, 1e-2 on the branches; batches mix the 2 scenes, so windows of 8 are compared) and the 2 scenes are
+segmented again: mIoU 88.97, aAcc 97.4 (predicting background everywhere scores mIoU ~16, aAcc ~80).
 """
 import glob
 import json
@@ -18,18 +16,14 @@ import os.path as osp
 
 import numpy as np
 import pytest
-import torch
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
 from PIL import Image
 
-from conftest import MINI_CONFIG, ROOT, run_tool
+from conftest import ROOT, run_tool
 from mmjft.datasets.synthetic import make_mini_voc_seg
-from mmjft.registry import MODELS as MMJFT_MODELS
 
 SEG_MINI = osp.join(ROOT, 'configs/deeplab/deeplab-aspp-l-r18-d8_mini-jft-pre_1xb2_mini-voc-seg-128px.py')
-ITERS = 12
-FULL_WIDTH = {'model.backbone.stem_channels': 64, 'model.backbone.base_channels': 64, 'model.head.in_channels': 512}
+ITERS = 40
 
 
 def confusion_miou(pred_dir, gt_dir, ids, num_classes, ignore=255):
@@ -56,22 +50,9 @@ def per_iteration_losses(work_dir):
     return [r['loss'] for r in sorted((r for r in records if 'loss' in r), key=lambda r: r['iter'])]
 
 
-@pytest.fixture(scope='module')
-def mini_jft_checkpoint(tmp_path_factory):
-    cfg = Config.fromfile(MINI_CONFIG)
-    cfg.merge_from_dict(FULL_WIDTH)
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmjft'):
-        model = MMJFT_MODELS.build(cfg.model)
-        model.init_weights()
-    path = str(tmp_path_factory.mktemp('pre') / 'iter_0.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta=dict(cfg=cfg.pretty_text, seed=0)), path)
-    return path
-
-
-def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_checkpoint, tmp_path):
+def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path):
     converted = tmp_path / 'r18_mini-jft_mmseg.pth'
-    proc = run_tool(['tools/model_converters/mmjft_to_downstream.py', '--target', 'mmseg', mini_jft_checkpoint,
+    proc = run_tool(['tools/model_converters/mmjft_to_downstream.py', '--target', 'mmseg', mini_jft_pretrained,
                      str(converted)])
     assert 'for mmseg (backbone.)' in proc.stdout
 
@@ -94,7 +75,7 @@ def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_checkpoin
     losses = per_iteration_losses(str(work))
     assert len(losses) == ITERS
     print('loss per iteration:', ' '.join(f'{v:.3f}' for v in losses))
-    assert np.mean(losses[-3:]) < 0.6 * np.mean(losses[:3]), losses
+    assert np.mean(losses[-8:]) < 0.6 * np.mean(losses[:8]), losses  # batches mix the 2 images: averaged
 
     pred_dir = tmp_path / 'pred_png'
     proc = run_tool(['tools/test.py', config, str(work / f'iter_{ITERS}.pth'), '--work-dir', str(work / 'test'),
@@ -105,4 +86,5 @@ def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_checkpoin
     miou, conf = confusion_miou(str(pred_dir), data['seg_dir'], ids, len(data['classes']))
     print(f'after {ITERS} iterations: {metrics}; numpy mIoU {miou:.2f}; confusion diagonal {np.diag(conf)}')
     assert metrics['mIoU'] == pytest.approx(miou, abs=0.006)  # mmseg rounds to 2 decimals
+    assert metrics['mIoU'] > 50  # the objects are found, not only the background (~16)
     assert metrics['aAcc'] == pytest.approx(100 * np.diag(conf).sum() / conf.sum(), abs=0.006)

@@ -14,13 +14,12 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from conftest import MINI_CONFIG, ROOT, data_root_options, run_tool
+from conftest import ROOT, run_tool
 from mmjft.datasets.synthetic import make_mini_coco, make_mini_voc
 from mmjft.evaluation.functional.coco_detection import coco_box_ap
 
 DET_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-128px.py')
 ITERS = 30
-PRE_ITERS = 20  # enough for BN's running statistics to describe the features
 
 
 def mini_config(data, path):
@@ -55,17 +54,11 @@ def per_iteration_losses(work_dir):
     return [r['loss'] for r in sorted((r for r in records if 'loss' in r), key=lambda r: r['iter'])]
 
 
-def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft, tmp_path):
-    # 1. an mmjft pretraining checkpoint, as the Runner writes it
-    pre = tmp_path / 'pre'
-    run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(pre), '--no-validate', '--cfg-options',
-              *data_root_options(mini_jft['data_root']), 'model.backbone.stem_channels=64',
-              'model.backbone.base_channels=64', 'model.head.in_channels=512',
-              f'default_hooks.checkpoint.interval={PRE_ITERS * 32}', f'train_cfg.max_iters={PRE_ITERS * 32}'])  # images
+def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path):
+    # 1. an mmjft pretraining checkpoint, as the Runner writes it (conftest.mini_jft_pretrained: tools/train.py)
     # 2. converted for mmdet's C4 layout
     converted = tmp_path / 'r18_mini-jft_mmdet-c4.pth'
-    proc = run_tool(['tools/model_converters/mmjft_to_downstream.py', str(pre / f'iter_{PRE_ITERS}.pth'),
-                     str(converted)])
+    proc = run_tool(['tools/model_converters/mmjft_to_downstream.py', mini_jft_pretrained, str(converted)])
     assert 'roi_head.shared_head.' in proc.stdout
 
     # 3. 2 fixed images in COCO format (val = the same pictures), and 30 iterations on them
