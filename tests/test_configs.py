@@ -26,7 +26,7 @@ def global_batch(path):
 
 
 def test_configs_found():
-    assert len(JFT) == 6 and len(IMAGENET) == 2 and len(LEAVES) >= 9
+    assert len(JFT) == 6 and len(IMAGENET) == 4 and len(LEAVES) >= 9
 
 
 @pytest.mark.parametrize('path', LEAVES, ids=osp.basename)

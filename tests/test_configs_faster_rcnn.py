@@ -45,7 +45,8 @@ def pretraining_img_norm(source):
     tests/test_models/test_utils/test_downstream_convert.py; here the parsed config stands in for the text)."""
     if source == 'torchvision':
         return TORCHVISION_IMG_NORM
-    pre = Config.fromfile(osp.join(ROOT, source)).model.data_preprocessor
+    cfg = Config.fromfile(osp.join(ROOT, source))
+    pre = cfg.model.get('data_preprocessor') or cfg.data_preprocessor  # mmpretrain's ImageNet configs: top level
     return dict(mean=[float(v) for v in pre.mean], std=[float(v) for v in pre.std], to_rgb=bool(pre.to_rgb))
 
 

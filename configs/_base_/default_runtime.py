@@ -15,4 +15,7 @@ default_hooks = dict(
     bad_images=dict(type='BadImageHook'),
     # a NaN / infinite loss stops the run, naming the iteration and the last good checkpoint
     invalid_loss=dict(type='StopOnInvalidLossHook'),
+    # meta['images_seen'] in every checkpoint; at_images / at_epochs add checkpoints named by what they saw
+    # (images_384M.pth), which do not depend on the GPU count as iteration numbers do
+    images_seen=dict(type='ImagesSeenCheckpointHook'),
 )

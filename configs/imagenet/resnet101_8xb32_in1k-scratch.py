@@ -21,3 +21,6 @@ train_cfg = dict(by_epoch=True, max_epochs=125, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32, enable=True)
+# Table 5 (ImageNet epochs): detection from this run's checkpoints after 3, 6 and 12 epochs (and the last one);
+# milestone_epoch_{3,6,12}.pth are kept whatever the CheckpointHook rotates
+default_hooks = dict(images_seen=dict(at_epochs=[3, 6, 12]))

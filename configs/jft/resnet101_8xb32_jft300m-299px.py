@@ -13,9 +13,11 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 
-# checkpoints every 64M images (250,000 iterations on 8 GPUs x 32), all kept, so that the epoch ablation (paper
-# Table 4: 1.3, 2.6 and 4 epochs) reads checkpoints of this one run. The logger's interval is in iterations.
+# checkpoints every 64M images (250,000 iterations on 8 GPUs x 32), all kept. The epoch ablation (paper Table 4:
+# 1.3, 2.6 and 4 epochs of this one run) reads the checkpoints named by images seen: 12M / 24M / 36M paper steps of 32
+# = images_384M.pth, images_768M.pth, images_1152M.pth (any GPU count). The logger's interval is in iterations.
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=100),
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=64_000_000, max_keep_ckpts=20),
+    images_seen=dict(at_images=[384_000_000, 768_000_000, 1_152_000_000]),
 )

@@ -182,6 +182,32 @@ def img_norm_from_meta(meta: Optional[Mapping]) -> dict:
     raise ValueError('the checkpoint records no input normalisation (meta has neither img_norm nor cfg)')
 
 
+def pretraining_meta(meta: Optional[Mapping]) -> dict:
+    """What a downstream result is keyed by (the results tool reads it from the converted checkpoint's meta):
+    the pretraining's backbone depth, training subset size and seed, class list (``classes_subset``) and number of
+    classes, images seen (``meta['images_seen']``, written by ``ImagesSeenCheckpointHook``) and iteration.
+
+    Fields the checkpoint does not record are None (e.g. torchvision weights carry no config).
+    """
+    meta = meta or {}
+    out = dict(depth=None, subset_size=None, subset_seed=None, classes_subset=None, num_classes=None,
+               images_seen=meta.get('images_seen'), iter=meta.get('iter'), epoch=meta.get('epoch'),
+               experiment=meta.get('experiment_name'))
+    if not meta.get('cfg'):
+        return out
+    from mmengine.config import Config
+    try:
+        cfg = Config.fromstring(meta['cfg'], '.py')
+    except Exception:  # noqa: BLE001  (a config text this mmengine cannot read: keep what meta itself says)
+        return out
+    model, data = cfg.get('model') or {}, ((cfg.get('train_dataloader') or {}).get('dataset') or {})
+    out.update(depth=(model.get('backbone') or {}).get('depth'), subset_size=data.get('subset_size'),
+               # JFTDataset's default seed is 0
+               subset_seed=data.get('subset_seed', 0) if data.get('subset_size') is not None else None,
+               classes_subset=data.get('classes_subset'), num_classes=(model.get('head') or {}).get('num_classes'))
+    return out
+
+
 def convert_for_downstream(checkpoint: Mapping, target: str, img_norm: Optional[dict] = None,
                            source: str = '') -> dict:
     """Convert a pretraining checkpoint for ``target`` (a key of :data:`DOWNSTREAM_TARGETS`).
@@ -193,7 +219,8 @@ def convert_for_downstream(checkpoint: Mapping, target: str, img_norm: Optional[
         source: recorded in the output's meta.
 
     Returns:
-        dict: ``{'state_dict', 'meta'}``, ``meta = dict(img_norm, target, prefixes, source, converter, dropped)``.
+        dict: ``{'state_dict', 'meta'}``, ``meta = dict(img_norm, target, prefixes, source, converter, dropped,
+        pretraining)`` (``pretraining``: :func:`pretraining_meta`).
     """
     if target not in DOWNSTREAM_TARGETS:
         raise ValueError(f'unknown target {target!r}; known: {sorted(DOWNSTREAM_TARGETS)}')
@@ -206,5 +233,6 @@ def convert_for_downstream(checkpoint: Mapping, target: str, img_norm: Optional[
     backbone, dropped = split_pretraining_state_dict(state_dict)
     out = spec.convert(backbone)
     meta = dict(img_norm=norm, target=target, prefixes=list(spec.prefixes), source=source,
-                converter='mmjft.models.utils.downstream_convert', dropped=sorted(dropped))
+                converter='mmjft.models.utils.downstream_convert', dropped=sorted(dropped),
+                pretraining=pretraining_meta(checkpoint.get('meta') if has_sd else None))
     return dict(state_dict=out, meta=meta)

@@ -1,0 +1,13 @@
+"""ResNet-101 on a random 30M-image subset of JFT-300M, the full run's 3.84 epochs (paper Fig. 4, data size).
+
+Command:  bash tools/dist_train.sh configs/jft/resnet101_8xb32_jft300m-30m-subset-299px.py 8
+Cost:     3.84 epochs x 30M = 115.2M images (450,000 iterations on 8 GPUs x 32), 1/10 of the 300M run.
+The lr decay stays in images (x0.9 every 96M): one decay, at 96M images.
+Subsets are nested: every size uses subset_seed 0, so the 10M images are among the 30M, those among the 100M
+(mmjft/datasets/subset.py). Evaluation and checkpoints every 19.2M images (6 in the run).
+"""
+_base_ = './resnet101_8xb32_jft300m-299px.py'
+
+train_dataloader = dict(dataset=dict(subset_size=30_000_000, subset_seed=0))
+train_cfg = dict(max_iters=115_200_000, val_interval=19_200_000)  # images
+default_hooks = dict(checkpoint=dict(interval=19_200_000))  # images
