@@ -6,21 +6,24 @@ Examples::
     python tools/dataset_converters/make_mini_detection.py data/mini_voc --format voc --num-train 400
     python tools/dataset_converters/make_mini_detection.py data/overfit --format both --fixed-images 2
     python tools/dataset_converters/make_mini_detection.py data/mini_voc_seg --format voc-seg
+    python tools/dataset_converters/make_mini_detection.py data/mini_keypoints --format coco-keypoints
 
 With ``--format voc`` the train / val counts are VOC2007's trainval / test. ``--format voc-seg`` writes the same
 scenes as VOC 2012 semantic segmentation (palette PNG masks, 255 on object borders) in mmseg's layout;
-``--format all`` writes COCO, VOC detection and VOC segmentation.
+``--format all`` writes COCO, VOC detection and VOC segmentation. ``--format coco-keypoints`` writes the same
+scenes' blue squares as COCO keypoints (category id 1, 4 corners + centre: the pose transfer's mini data).
 """
 import argparse
 import time
 
 from mmjft.datasets.synthetic import make_mini_coco, make_mini_voc, make_mini_voc_seg
+from mmjft.datasets.synthetic.mini_detection import make_mini_coco_keypoints
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description='Generate a mini detection dataset (COCO and/or VOC format).')
     p.add_argument('out_dir', help='data root to write (created if needed; files are overwritten)')
-    p.add_argument('--format', choices=('coco', 'voc', 'both', 'voc-seg', 'all'), default='coco')
+    p.add_argument('--format', choices=('coco', 'voc', 'both', 'voc-seg', 'all', 'coco-keypoints'), default='coco')
     p.add_argument('--num-train', type=int, default=200, help='COCO train / VOC trainval images')
     p.add_argument('--num-val', type=int, default=50, help='COCO val / VOC test images')
     p.add_argument('--img-size', type=int, default=128)
@@ -82,6 +85,14 @@ def main(argv=None):
               f'{", ".join(res["classes"])}')
         for split in ('train', 'val'):
             print(f'  {split}: {res[f"num_{split}"]} images  {res[f"{split}_ann"]}')
+    if args.format == 'coco-keypoints':
+        t0 = time.perf_counter()
+        res = make_mini_coco_keypoints(args.out_dir, num_train=args.num_train, num_val=args.num_val, **common)
+        print(f'mini-COCO keypoints written to {res["data_root"]} in {time.perf_counter() - t0:.2f}s; category 1 = '
+              f'{res["category"]["name"]}, keypoints: {", ".join(res["keypoint_names"])}')
+        for split in ('train', 'val'):
+            print(f'  {split}: {res[f"num_{split}"]} images, {res[f"num_{split}_anns"]} instances  '
+                  f'{res[f"{split}_ann"]}')
     return 0
 
 

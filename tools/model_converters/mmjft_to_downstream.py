@@ -13,8 +13,9 @@ output of tools/model_converters/torchvision_to_mmpretrain.py (the ImageNet init
 DST holds ``state_dict`` in the downstream model's key names and ``meta.img_norm`` (the input normalisation the
 weights were trained with, read from the source's meta); the downstream config loads it with
 ``init_cfg=dict(type='mmjft.ConvertedCheckpoint', checkpoint=DST)``, which checks keys and normalisation.
-The key maps live in mmjft/models/utils/downstream_convert.py (targets: mmdet-c4, mmseg; mmpose to come).
-For segmentation: ``--target mmseg`` (configs/deeplab/README.md).
+The key maps live in mmjft/models/utils/downstream_convert.py (targets: mmdet-c4, mmseg, mmpose).
+For segmentation: ``--target mmseg`` (configs/deeplab/README.md); for pose: ``--target mmpose``
+(configs/pose/README.md).
 """
 import argparse
 import os

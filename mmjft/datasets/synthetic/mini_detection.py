@@ -36,7 +36,16 @@ VOC boxes are 1-based with inclusive ends: an object covering pixel columns ``x1
     out_dir/VOC2012/ImageSets/Segmentation/train.txt   one image id per line
     out_dir/VOC2012/ImageSets/Segmentation/val.txt
 
-All three generators draw image ``i`` of a split from ``numpy.random.default_rng([seed, 7, split, i])`` (split
+``make_mini_coco_keypoints(out_dir)`` writes the same scenes in COCO's keypoint format (as
+``person_keypoints_*.json``): one keypointed category with id 1 (default ``blue_square``; mmpose keeps only category
+1 from a person-box file), its objects only, each with K = 5 keypoints (the square's 4 corners + its centre), its
+own skeleton and OKS sigmas (:data:`MINI_KEYPOINT_SIGMAS`)::
+
+    out_dir/annotations/person_keypoints_train.json   keypoints [x, y, v] * 5, num_keypoints, bbox, area
+    out_dir/annotations/person_keypoints_val.json
+    out_dir/train/000000000001.jpg ...               the COCO generator's images (same ids)
+
+All four generators draw image ``i`` of a split from ``numpy.random.default_rng([seed, 7, split, i])`` (split
 0 = COCO train / VOC trainval, 1 = COCO val / VOC test), so the same seed gives byte-identical files, COCO
 train image ``i`` is the same picture as VOC trainval image ``i`` and as segmentation train image ``i``, and image ``i`` does not depend on how many
 images the split has. Only numpy, Pillow, json and xml.etree are used (pycocotools for the RLE masks).
@@ -52,7 +61,8 @@ import numpy as np
 from .mini_jft import COLOURS, SHAPES, build_hierarchy, render_scene
 
 __all__ = ['DEFAULT_DET_CATEGORIES', 'default_det_categories', 'sample_det_scene', 'make_mini_coco',
-           'make_mini_voc', 'make_mini_voc_seg', 'voc_palette', 'seg_label_map']
+           'make_mini_voc', 'make_mini_voc_seg', 'voc_palette', 'seg_label_map', 'MINI_KEYPOINT_NAMES',
+           'MINI_KEYPOINT_SKELETON', 'MINI_KEYPOINT_SIGMAS', 'MINI_KEYPOINT_FLIP', 'make_mini_coco_keypoints']
 
 # One leaf per shape, each in its own colour: the easiest 8-way detection problem mini-JFT's leaves allow.
 DEFAULT_DET_CATEGORIES = ('red_disc', 'blue_square', 'yellow_triangle', 'green_cross', 'magenta_ring',
@@ -564,4 +574,93 @@ def make_mini_voc_seg(out_dir, num_train=200, num_val=50, img_size=128, seed=0, 
                                                 data_prefix=dict(img_path='JPEGImages',
                                                                  seg_map_path='SegmentationClass'),
                                                 metainfo=dict(classes=classes, palette=result['palette']))})
+    return result
+
+
+# ----------------------------------------------------------------------------------------------------------
+# COCO keypoints (the pose transfer's mini data)
+# ----------------------------------------------------------------------------------------------------------
+# K = 5: a square's corners (clockwise from the top left, pixel centres of its outermost pixels) and its centre;
+# configs/_base_/datasets/mini_keypoints_info.py is the same description in mmpose's metainfo format (a test checks).
+MINI_KEYPOINT_NAMES = ('top_left', 'top_right', 'bottom_right', 'bottom_left', 'centre')
+MINI_KEYPOINT_SKELETON = ((1, 2), (2, 3), (3, 4), (4, 1), (1, 5), (2, 5), (3, 5), (4, 5))  # 1-based, as COCO
+MINI_KEYPOINT_SIGMAS = (0.05, 0.05, 0.05, 0.05, 0.07)  # OKS per-keypoint sigmas (COCO's: 0.025 .. 0.107)
+MINI_KEYPOINT_FLIP = (1, 0, 3, 2, 4)  # a horizontal flip swaps left and right corners
+
+
+def _square_keypoints(box):
+    """``[x, y, 2] * 5`` of an object filling ``box`` (exclusive ends): corner pixel centres and the centre."""
+    x1, y1, x2, y2 = box
+    xr, yb = x2 - 1, y2 - 1
+    pts = ((x1, y1), (xr, y1), (xr, yb), (x1, yb), ((x1 + xr) / 2, (y1 + yb) / 2))
+    return [float(v) for x, y in pts for v in (x, y, 2)]
+
+
+def make_mini_coco_keypoints(out_dir, num_train=200, num_val=50, img_size=128, seed=0, categories=None,
+                             keypointed='blue_square', fixed_images=None, max_objects=4, min_frac=0.15,
+                             max_frac=0.45, aspect_range=(0.67, 1.5), empty_rate=0.0, jpeg_quality=90):
+    """Write the mini scenes as a COCO keypoint dataset under ``out_dir`` (top-down pose; one keypointed category).
+
+    Same scenes and images as :func:`make_mini_coco` with the same arguments (same image ids and file names). Only
+    the objects of ``keypointed`` are annotated (category id 1, like COCO's person), with the 5 keypoints of
+    :data:`MINI_KEYPOINT_NAMES`, all visible (v = 2); the other objects are background, as non-persons are in COCO's
+    keypoint files. The ``categories`` entry carries ``keypoints`` (names) and ``skeleton`` (1-based pairs).
+
+    Args:
+        keypointed (str): the keypointed category, one of the scene categories (its shape should fill its box:
+            'square' does; other shapes' box corners lie off the object).
+        other arguments: as :func:`make_mini_coco`.
+
+    Returns:
+        dict: ``data_root``, ``train_ann``, ``val_ann``, ``train_img_dir``, ``val_img_dir``, ``category`` (the COCO
+        category dict), ``keypoint_names``, ``sigmas``, ``flip_indices``, ``num_train``, ``num_val``,
+        ``num_train_anns``, ``num_val_anns``; ``train_dataset`` / ``val_dataset``: mmpose ``CocoDataset`` config
+        dicts (add ``pipeline``; ``metainfo`` from configs/_base_/datasets/mini_keypoints_info.py).
+    """
+    _common_checks(img_size, (num_train, num_val), seed, jpeg_quality)
+    seed = int(seed)
+    names = _check_categories(categories)
+    if keypointed not in names:
+        raise ValueError(f'keypointed category {keypointed!r} is not one of the categories {names}')
+    kp_index = names.index(keypointed)
+    fixed = None if fixed_images is None else _fixed_scenes(fixed_images, img_size, names)
+    if fixed is not None:
+        num_train = num_val = len(fixed)
+    scene_kw = dict(max_objects=max_objects, min_frac=min_frac, max_frac=max_frac, aspect_range=aspect_range,
+                    empty_rate=empty_rate)
+    cat = dict(id=1, name=keypointed, supercategory=keypointed.partition('_')[2],
+               keypoints=list(MINI_KEYPOINT_NAMES), skeleton=[list(p) for p in MINI_KEYPOINT_SKELETON])
+    data_root = osp.abspath(out_dir)
+    os.makedirs(osp.join(data_root, 'annotations'), exist_ok=True)
+    result = dict(data_root=data_root, category=cat, keypoint_names=MINI_KEYPOINT_NAMES,
+                  sigmas=MINI_KEYPOINT_SIGMAS, flip_indices=MINI_KEYPOINT_FLIP, img_size=img_size)
+    next_img_id, next_ann_id = 1, 1
+    for code, (split, num) in enumerate(zip(_COCO_SPLITS, (num_train, num_val))):
+        img_dir = osp.join(data_root, split)
+        os.makedirs(img_dir, exist_ok=True)
+        images, anns = [], []
+        for i in range(num):
+            img_id = next_img_id + i
+            file_name = f'{img_id:012d}.jpg'
+            jpeg, objs = _render(seed, 0 if fixed is not None else code, i, img_size, names, scene_kw, fixed,
+                                 False, jpeg_quality)
+            _write(osp.join(img_dir, file_name), jpeg)
+            images.append(dict(id=img_id, file_name=file_name, width=img_size, height=img_size, license=1))
+            for c, (x1, y1, x2, y2), _ in objs:
+                if c != kp_index:
+                    continue
+                anns.append(dict(id=next_ann_id, image_id=img_id, category_id=1,
+                                 bbox=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)],
+                                 area=float((x2 - x1) * (y2 - y1)), iscrowd=0,
+                                 keypoints=_square_keypoints((x1, y1, x2, y2)),
+                                 num_keypoints=len(MINI_KEYPOINT_NAMES)))
+                next_ann_id += 1
+        next_img_id += num
+        coco = dict(info=_COCO_INFO, licenses=_COCO_LICENSES, images=images, annotations=anns, categories=[cat])
+        ann_rel = f'annotations/person_keypoints_{split}.json'
+        _write(osp.join(data_root, ann_rel), (json.dumps(coco, separators=(',', ':')) + '\n').encode('utf-8'))
+        result.update({f'{split}_ann': osp.join(data_root, ann_rel), f'{split}_img_dir': img_dir,
+                       f'num_{split}': num, f'num_{split}_anns': len(anns),
+                       f'{split}_dataset': dict(type='CocoDataset', data_root=data_root, data_mode='topdown',
+                                                ann_file=ann_rel, data_prefix=dict(img=f'{split}/'))})
     return result

@@ -1,4 +1,4 @@
-"""mmjft pretraining checkpoints -> initialisation weights for downstream models (mmdet, mmseg; mmpose later).
+"""mmjft pretraining checkpoints -> initialisation weights for downstream models (mmdet, mmseg, mmpose).
 
 A source is either an mmjft (mmpretrain ``ImageClassifier``) checkpoint as the Runner saves it -- ``state_dict``
 with ``backbone.*`` (torchvision's ResNet key names) and ``head.fc.*``, ``meta['cfg']`` the config text -- or the
@@ -78,12 +78,25 @@ def _to_mmseg(backbone: Mapping) -> OrderedDict:
     return OrderedDict(('backbone.' + key, value) for key, value in backbone.items())
 
 
+def _to_mmpose(backbone: Mapping) -> OrderedDict:
+    """G-RMI top-down pose (paper §5.4): mmpose's ``ResNet`` (``deep_stem=False``, ``style='pytorch'``; the atrous
+    conv4 / conv5 of output stride 8 change no tensor) has torchvision's key names: all four stages under
+    ``backbone.``."""
+    missing = [s for s in ('conv1.weight', 'layer1.', 'layer2.', 'layer3.', 'layer4.')
+               if not any(k.startswith(s) for k in backbone)]
+    if missing:
+        raise ConversionError(f'mmpose needs a four-stage ResNet; no tensors for {missing}')
+    return OrderedDict(('backbone.' + key, value) for key, value in backbone.items())
+
+
 DOWNSTREAM_TARGETS: Dict[str, DownstreamTarget] = {
     'mmdet-c4': DownstreamTarget(_to_mmdet_c4, ('backbone.', 'roi_head.shared_head.'),
                                  'mmdet Faster R-CNN C4: conv1-4 -> backbone (num_stages=3), conv5 -> '
                                  'roi_head.shared_head.layer4'),
     'mmseg': DownstreamTarget(_to_mmseg, ('backbone.', ),
                               'mmseg EncoderDecoder (DeepLab-ASPP-L): conv1-5 -> backbone (plain ResNet, no deep stem)'),
+    'mmpose': DownstreamTarget(_to_mmpose, ('backbone.', ),
+                               'mmpose TopdownPoseEstimator (G-RMI): conv1-5 -> backbone (plain ResNet, output stride 8)'),
 }
 
 
