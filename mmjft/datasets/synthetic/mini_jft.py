@@ -366,10 +366,15 @@ def corrupt_labels(rng, true_leaves, ancestors_of, label_noise=0.2, recall_drop=
 # ----------------------------------------------------------------------------------------------------------
 # the dataset
 # ----------------------------------------------------------------------------------------------------------
+def zipf_weights(num, exponent):
+    """Zipf frequencies of ranks 1..num (most common first): ``k ** -exponent``, normalised to sum to 1."""
+    p = 1.0 / np.arange(1, num + 1, dtype=np.float64) ** exponent
+    return p / p.sum()
+
+
 def _zipf_prior(rng, num_leaves, exponent):
     """Zipf-like leaf frequencies, ranks assigned to leaves by a seeded permutation."""
-    p = 1.0 / np.arange(1, num_leaves + 1, dtype=np.float64) ** exponent
-    p /= p.sum()
+    p = zipf_weights(num_leaves, exponent)
     prior = np.empty(num_leaves)
     prior[rng.permutation(num_leaves)] = p
     return prior

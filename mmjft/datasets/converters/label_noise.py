@@ -1,0 +1,165 @@
+"""Label noise and long-tail injection for any JFT-style JSONL (paper finding 5: robust to ~20% noise and the tail).
+
+Streams the JSONL twice (pass 1 counts each image's main class -- only when a Zipf exponent is asked --, pass 2
+writes), so memory is O(classes), not O(images). Deterministic by seed and input order. The noise itself is the
+mini-JFT generator's :func:`~mmjft.datasets.synthetic.mini_jft.corrupt_labels` (a label is dropped with
+``recall_drop``, else replaced with ``noise`` by a class drawn uniformly from a pool: every class ('random') or the
+label's siblings in the hierarchy ('sibling', the confusable kind); a label whose pool is empty stays), and the
+frequencies :func:`~mmjft.datasets.synthetic.mini_jft.zipf_weights`.
+
+Zipf resampling only subsamples (no image is duplicated): an image counts for its main class (its most confident
+label, else its first); the class of current rank k keeps ``scale * k ** -exponent / sum`` of its images, with the
+largest scale every class can afford (``min_count`` leaves classes rarer than it out of that bound, kept whole).
+Images without labels are written unchanged.
+"""
+import json
+from collections import Counter
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from mmjft.datasets.synthetic.mini_jft import corrupt_labels, zipf_weights
+from .common import ConversionError
+
+MODES = ('random', 'sibling')
+
+
+def sibling_pools(classes: List[str], hierarchy: Dict[str, List[str]]) -> Dict[str, List[str]]:
+    """class -> the other children of its parents (sorted); roots' siblings are the other roots."""
+    children: Dict[Optional[str], set] = {}
+    for cls in classes:
+        for parent in hierarchy.get(cls) or [None]:
+            children.setdefault(parent, set()).add(cls)
+    return {cls: sorted(set().union(*(children[p] for p in (hierarchy.get(cls) or [None]))) - {cls})
+            for cls in classes}
+
+
+def _records(path, classes):
+    """(line number, record with its labels as class names: integer ids, which the JFT format allows, resolved)."""
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ConversionError(f'{path}:{lineno}: malformed JSON line ({e.msg})') from None
+            if not isinstance(rec, dict) or not isinstance(rec.get('labels', []), list):
+                raise ConversionError(f'{path}:{lineno}: each line must be an object with a "labels" list')
+            labels = rec.get('labels') or []
+            if any(isinstance(c, int) and not isinstance(c, bool) for c in labels):
+                bad = [c for c in labels if isinstance(c, int) and not 0 <= c < len(classes)]
+                if bad:
+                    raise ConversionError(f'{path}:{lineno}: class ids outside the class list: {bad[:5]}')
+                rec['labels'] = [classes[c] if isinstance(c, int) else c for c in labels]
+            yield lineno, rec
+
+
+def _main_class(rec) -> Optional[str]:
+    labels = rec.get('labels') or []
+    if not labels:
+        return None
+    conf = rec.get('confidences')
+    return labels[int(np.argmax(conf))] if conf and len(conf) == len(labels) else labels[0]
+
+
+def zipf_keep_fractions(counts: Dict[str, int], exponent: float, min_count: int = 1) -> Dict[str, float]:
+    """class -> fraction of its images to keep so that frequencies by rank follow ``k ** -exponent``."""
+    ranked = sorted(counts, key=lambda c: (-counts[c], c))
+    weights = zipf_weights(len(ranked), exponent)
+    bounded = [(c, w) for c, w in zip(ranked, weights) if counts[c] >= min_count]
+    if not bounded:
+        return {c: 1.0 for c in counts}
+    scale = min(counts[c] / w for c, w in bounded)
+    return {c: min(1.0, scale * w / counts[c]) if counts[c] >= min_count else 1.0 for c, w in zip(ranked, weights)}
+
+
+def inject_label_noise(src: str, dst: str, classes: List[str], hierarchy: Optional[Dict[str, List[str]]] = None,
+                       noise: float = 0.2, mode: str = 'random', recall_drop: float = 0.0,
+                       zipf_exponent: Optional[float] = None, min_count: int = 1, seed: int = 0) -> dict:
+    """Write ``dst``: ``src`` with noisy labels (and a Zipf-resampled class frequency); return the report.
+
+    Args:
+        src, dst: JFT-format JSONL files (``img_path``, ``labels``, optional ``confidences`` / other fields, kept;
+            integer label ids are written as class names).
+        classes: the class list (the random pool; labels outside it are an error naming the line).
+        hierarchy: ``{child: [parents]}``; needed by ``mode='sibling'``.
+        noise: probability that a kept label is replaced by a wrong one.
+        mode: 'random' (any class) or 'sibling' (another child of the label's parents).
+        recall_drop: probability that a label is dropped (the recall side of machine labels).
+        zipf_exponent: resample class frequencies to this exponent (None: keep every image).
+        min_count: classes with fewer images do not bound the Zipf scale (kept whole).
+        seed: everything random follows it (and the input order).
+    """
+    if mode not in MODES:
+        raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
+    for name, p in (('noise', noise), ('recall_drop', recall_drop)):
+        if not 0 <= p <= 1:
+            raise ValueError(f'{name} must be in [0, 1], got {p}')
+    if mode == 'sibling' and not hierarchy:
+        raise ValueError("mode='sibling' needs the class hierarchy")
+    index = {c: i for i, c in enumerate(classes)}
+    pools = sibling_pools(classes, hierarchy) if mode == 'sibling' else None
+    all_classes = {i: [] for i in range(len(classes))}
+
+    keep = None
+    counts_before: Counter = Counter()
+    if zipf_exponent is not None:  # pass 1: main-class counts
+        for _, rec in _records(src, classes):
+            cls = _main_class(rec)
+            if cls is not None:
+                counts_before[cls] += 1
+        keep = zipf_keep_fractions(counts_before, zipf_exponent, min_count)
+
+    noise_rng, zipf_rng = np.random.default_rng([seed, 0]), np.random.default_rng([seed, 1])
+    stats = Counter()
+    counts_after: Counter = Counter()
+    with open(dst, 'w') as out:
+        for lineno, rec in _records(src, classes):  # pass 2
+            stats['images_in'] += 1
+            labels = rec.get('labels') or []
+            unknown = [c for c in labels if c not in index]
+            if unknown:
+                raise ConversionError(f'{src}:{lineno}: labels not in the class list: {unknown[:5]}')
+            main = _main_class(rec)
+            if keep is not None and main is not None and zipf_rng.random() >= keep[main]:
+                stats['images_dropped_zipf'] += 1
+                continue
+            conf = rec.get('confidences')
+            conf_of = dict(zip(labels, conf)) if conf and len(conf) == len(labels) else {}
+            new_labels, new_conf = [], []
+            for label in labels:
+                stats['labels_in'] += 1
+                cid = index[label]
+                pool = all_classes if mode == 'random' else {cid: [], **{index[s]: [] for s in pools[label]}}
+                out_labels = corrupt_labels(noise_rng, [cid], pool, label_noise=noise, recall_drop=recall_drop,
+                                            coarse_rate=0.0, empty_rate=0.0)
+                if not out_labels:
+                    stats['labels_dropped'] += 1
+                    continue
+                new_cid, new_c, kind = out_labels[0]
+                name = classes[new_cid]
+                if name in new_labels or (kind == 'wrong' and name in labels):
+                    stats['labels_merged'] += 1  # the wrong class is already on the image
+                    continue
+                stats['labels_replaced' if kind == 'wrong' else 'labels_kept'] += 1
+                new_labels.append(name)
+                new_conf.append(new_c if kind == 'wrong' else conf_of.get(label, new_c))
+            rec = dict(rec, labels=new_labels)
+            if conf is not None:
+                rec['confidences'] = new_conf
+            out.write(json.dumps(rec, ensure_ascii=False) + '\n')
+            stats['images_out'] += 1
+            if main is not None:
+                counts_after[main] += 1
+    report = dict(src=src, dst=dst, seed=seed, mode=mode, noise=noise, recall_drop=recall_drop,
+                  zipf_exponent=zipf_exponent, min_count=min_count, **{k: int(v) for k, v in sorted(stats.items())})
+    for key in ('labels_in', 'labels_replaced', 'labels_dropped', 'labels_kept', 'labels_merged',
+                'images_dropped_zipf'):
+        report.setdefault(key, 0)
+    report['replaced_fraction'] = report['labels_replaced'] / max(report['labels_in'], 1)
+    report['dropped_fraction'] = report['labels_dropped'] / max(report['labels_in'], 1)
+    if zipf_exponent is not None:
+        ranked = sorted(counts_before, key=lambda c: (-counts_before[c], c))
+        report['main_class_counts'] = {c: [counts_before[c], counts_after.get(c, 0)] for c in ranked}
+    return report
