@@ -168,13 +168,12 @@ def collect_run(run_dir: str, root: str = '.', metric: Optional[str] = None, ful
         batch = sched.get('global_batch', world * int((cfg.get('train_dataloader') or {}).get('batch_size', 1)))
         last_iter = max(int(s.get('iter', s.get('step', 0))) for s in iters)
         max_iters = sched.get('max_iters', (cfg.get('train_cfg') or {}).get('max_iters'))
-        if max_iters and last_iter < max_iters:
-            # the logger writes every `interval` iterations: within one interval of the end is complete
-            interval = int(((cfg.get('default_hooks') or {}).get('logger') or {}).get('interval', 1))
-            if max_iters - last_iter >= interval:
-                row['status'] = f'incomplete: iteration {last_iter} of {max_iters}'
-        else:
-            last_iter = max_iters or last_iter
+        # the logger writes every `interval` iterations: a log ending within one interval of the end is complete
+        interval = int(((cfg.get('default_hooks') or {}).get('logger') or {}).get('interval', 1))
+        if max_iters and max_iters - last_iter >= interval:
+            row['status'] = f'incomplete: iteration {last_iter} of {max_iters}'
+        elif max_iters:
+            last_iter = max_iters
         start = datetime.strptime(osp.basename(log_dir), '%Y%m%d_%H%M%S').timestamp()
         end = max(osp.getmtime(p) for p in glob.glob(osp.join(log_dir, '**', '*'), recursive=True)
                   if osp.isfile(p))
