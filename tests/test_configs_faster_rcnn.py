@@ -57,6 +57,7 @@ def test_configs_found():
         assert {f'faster-rcnn_r101-c4_{i}_8xb2_{dataset}.py' for i in inits} <= names
     assert {f'faster-rcnn_r{d}-c4_{i}_8xb2_coco-minival.py' for d in (50, 152) for i in inits[:2]} <= names
     assert 'faster-rcnn_r101-c4_jft300m-pre-frozen_8xb2_coco-minival.py' in names
+    assert 'faster-rcnn_r101-c4_jft300m-pre_8xb2_coco-person.py' in names  # the pose chain's person boxes
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
@@ -114,7 +115,8 @@ def test_paper_recipe(path):
     assert cfg.model.train_cfg.rcnn.sampler.num == 256
     assert cfg.model.test_cfg.rpn.max_per_img == 300
     voc = 'voc0712' in name
-    assert model.roi_head.bbox_head.num_classes == (20 if voc else 80)
+    person = 'coco-person' in name  # the pose chain's person-only detector: COCO 2017, person class only
+    assert model.roi_head.bbox_head.num_classes == (1 if person else 20 if voc else 80)
 
     # shortest side 600, longest at most 1024, flip the only augmentation
     train_sets = cfg.train_dataloader.dataset.datasets
@@ -149,6 +151,14 @@ def test_paper_recipe(path):
         assert cfg.test_dataloader.dataset.ann_file == 'VOC2007/ImageSets/Main/test.txt'
         assert (cfg.test_evaluator.type, cfg.test_evaluator.eval_mode) == ('VOCMetric', '11points')
         assert cfg.test_evaluator.iou_thrs == 0.5
+    elif person:  # val2017, the pose configs' test images, is disjoint from train2017 (not from valminusminival)
+        assert [d.ann_file for d in train_sets] == ['annotations/instances_train2017.json']
+        assert all(d.type == 'mmjft.CheckedCocoDataset' for d in train_sets)
+        for dataset in train_sets + [cfg.test_dataloader.dataset, cfg.val_dataloader.dataset]:
+            assert tuple(dataset.metainfo.classes) == ('person', )  # COCO category id 1, what mmpose keeps
+        assert cfg.test_dataloader.dataset.ann_file == 'annotations/instances_val2017.json'
+        assert cfg.test_evaluator.type == 'mmjft.CocoDetMetric' and cfg.test_evaluator.metric == 'bbox'
+        assert cfg.test_evaluator.ann_file.endswith('annotations/instances_val2017.json')
     else:
         assert [d.ann_file for d in train_sets] == ['annotations/instances_train2014.json',
                                                    'annotations/instances_valminusminival.json']

@@ -6,13 +6,12 @@ Random weights and images; the model as the config builds it (frozen BN, 10x lr 
 iteration (after one warm-up) and images/s.
 """
 import argparse
-import time
 
 import torch
 from mmengine.config import Config
-from mmengine.optim import build_optim_wrapper
-from mmengine.registry import DefaultScope
 from mmengine.structures import PixelData
+
+from mmjft.utils.train_step_timing import build_for_training, default_device, time_steps, timing_summary
 
 
 def main():
@@ -21,32 +20,24 @@ def main():
     p.add_argument('--batch', type=int, default=1)
     p.add_argument('--size', type=int, default=513)
     p.add_argument('--iters', type=int, default=3)
-    p.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    p.add_argument('--device', default=default_device())
     args = p.parse_args()
     import mmjft.models.seg_heads  # noqa: F401
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
     cfg = Config.fromfile(args.config)
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        model = MODELS.build(cfg.model).to(args.device).train()
-        wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    model, wrapper = build_for_training(cfg, MODELS, 'mmseg', args.device)
     n, s = args.batch, args.size
     classes = cfg.model.decode_head.num_classes
     inputs = torch.randn(n, 3, s, s, device=args.device)
     samples = [SegDataSample(gt_sem_seg=PixelData(data=torch.randint(0, classes, (1, s, s), device=args.device)),
                              metainfo=dict(img_shape=(s, s), pad_shape=(s, s))) for _ in range(n)]
-    times = []
-    for i in range(args.iters + 1):
-        if args.device.startswith('cuda'):
-            torch.cuda.synchronize()
-        t0 = time.perf_counter()
+
+    def step():
         losses = model.loss(inputs, samples)
         wrapper.update_params(sum(v for k, v in losses.items() if 'loss' in k))
-        if args.device.startswith('cuda'):
-            torch.cuda.synchronize()
-        if i:
-            times.append(time.perf_counter() - t0)
-    sec = sum(times) / len(times)
+
+    sec = timing_summary(time_steps(step, args.iters, 1, args.device), args.device)['s_per_iter_mean']
     print(f'{args.config}: batch {n} at {s}x{s} on {args.device} ({torch.get_num_threads()} threads): '
           f'{sec:.3f} s per iteration, {n / sec:.2f} images/s')
 

@@ -11,12 +11,12 @@ model runs there; on a CPU ``torch.get_num_threads()`` threads are used (set OMP
 """
 import argparse
 import json
-import time
 
 import torch
 from mmengine.config import Config
-from mmengine.optim import build_optim_wrapper
-from mmengine.registry import DefaultScope
+
+from mmjft.utils.train_step_timing import (build_for_training, data_step, default_device, time_steps,
+                                           timing_summary)
 
 
 def synthetic_batch(batch, height, width, boxes, num_classes, seed=0):
@@ -53,33 +53,14 @@ def main():
     from mmdet.utils import register_all_modules as register_mmdet
     register_mmdet(init_default_scope=False)
     cfg = Config.fromfile(args.config)
-    device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    torch.manual_seed(0)
-    with DefaultScope.overwrite_default_scope('mmdet'):
-        model = MODELS.build(cfg.model).to(device)
-        wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    model.train()
+    device = default_device()
+    model, wrapper = build_for_training(cfg, MODELS, 'mmdet', device)
     data = synthetic_batch(args.batch, args.height, args.width, args.boxes, model.roi_head.bbox_head.num_classes)
-
-    def step():
-        losses = model(**model.data_preprocessor(data, True), mode='loss')
-        loss, _ = model.parse_losses(losses)
-        wrapper.update_params(loss)
-        if device == 'cuda':
-            torch.cuda.synchronize()
-
-    for _ in range(args.warmup):
-        step()
-    times = []
-    for _ in range(args.iters):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    times.sort()
-    print(json.dumps(dict(config=args.config, device=torch.cuda.get_device_name() if device == 'cuda' else 'cpu',
-                          threads=torch.get_num_threads(), batch=args.batch, input=[args.height, args.width],
-                          s_per_iter_median=round(times[len(times) // 2], 3), s_per_iter_min=round(times[0], 3),
-                          iters=args.iters)))
+    times = time_steps(data_step(model, wrapper, data), args.iters, args.warmup, device)
+    stats = timing_summary(times, device)
+    print(json.dumps(dict(config=args.config, device=stats['device'], threads=stats['threads'], batch=args.batch,
+                          input=[args.height, args.width], s_per_iter_median=stats['s_per_iter_median'],
+                          s_per_iter_min=stats['s_per_iter_min'], iters=args.iters)))
 
 
 if __name__ == '__main__':

@@ -1,6 +1,6 @@
 # COCO keypoints, top-down (G-RMI): train on the person instances of train2017 (their ground-truth boxes), test on
-# the boxes of our own person detector (bbox_file: a COCO results file written by tools/test.py --out-prefix, see
-# configs/pose/README.md), OKS-NMS and rescoring in mmpose's CocoMetric:
+# the boxes of our own person detector (bbox_file: the COCO results file that tools/test.py --out-prefix writes
+# for configs/faster_rcnn/faster-rcnn_r101-c4_jft300m-pre_8xb2_coco-person.py, see configs/pose/README.md), OKS-NMS and rescoring in mmpose's CocoMetric:
 #   score_mode='bbox_keypoint': instance score = box score x mean of its keypoint scores above 0.2 (G-RMI's
 #   rescoring combines box and keypoint confidences); nms_mode='oks_nms' at OKS 0.9.
 # Crops: the box enlarged 1.25x (mmpose's GetBBoxCenterScale), fit to the 257 x 353 crop's aspect (TopdownAffine).
@@ -38,7 +38,7 @@ val_dataloader = dict(
     dataset=dict(
         type=dataset_type, data_root=data_root, data_mode='topdown',
         ann_file='annotations/person_keypoints_val2017.json', data_prefix=dict(img='val2017/'),
-        bbox_file='work_dirs/person_det/val2017.bbox.json', test_mode=True, pipeline=val_pipeline))
+        bbox_file='work_dirs/faster-rcnn_r101-c4_jft300m-pre_8xb2_coco-person/val2017.bbox.json', test_mode=True, pipeline=val_pipeline))
 test_dataloader = val_dataloader
 val_evaluator = dict(
     type='CocoMetric', ann_file=data_root + 'annotations/person_keypoints_val2017.json',
