@@ -322,7 +322,7 @@ def plot_scaling(rows: List[dict], fits: Dict[str, dict], path: str, title: str 
     ax.set_xscale('log')
     ax.set_xlabel('pretraining images (log scale)')
     ax.set_ylabel(metric)
-    ax.set_title(title or f'{metric} vs data size')
+    ax.set_title(title or f'{metric} vs data size', fontsize=10)
     ax.grid(True, which='both', alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
