@@ -12,7 +12,9 @@ data list for clean input, and on bad input:
   (``bad_box='error'`` raises instead);
 - a box crossing the border: clipped to the image, counted and logged.
 
-The counts are kept in ``self.annotation_report``. It imports mmdet, so it is not imported by ``mmjft.datasets``;
+``exclude_ids_file`` (a text file of COCO image ids, one per line; see :mod:`mmjft.datasets.exclusion`) leaves those
+images out (de-duplicated evaluation; ``mmjft.CocoDetMetric`` then scores only the images evaluated); an id not in
+the file is an error. The counts are kept in ``self.annotation_report``. It imports mmdet, so it is not imported by ``mmjft.datasets``;
 detection configs list it in ``custom_imports`` and name it ``type='mmjft.CheckedCocoDataset'``.
 """
 from collections import Counter, defaultdict
@@ -21,6 +23,7 @@ from mmdet.datasets import CocoDataset
 from mmengine.logging import print_log
 
 from mmjft.registry import DATASETS
+from .exclusion import keep_not_excluded
 
 
 @DATASETS.register_module()
@@ -29,21 +32,28 @@ class CheckedCocoDataset(CocoDataset):
 
     Args:
         bad_box (str): ``'skip'`` (count, log and drop boxes outside the image or degenerate) or ``'error'``.
+        exclude_ids_file (str, optional): image ids to leave out, one per line. Defaults to None.
         *args, **kwargs: as :class:`mmdet.datasets.CocoDataset`.
     """
 
-    def __init__(self, *args, bad_box: str = 'skip', **kwargs):
+    def __init__(self, *args, bad_box: str = 'skip', exclude_ids_file=None, **kwargs):
         if bad_box not in ('skip', 'error'):
             raise ValueError(f"bad_box must be 'skip' or 'error', got {bad_box!r}")
         self.bad_box = bad_box
+        self.exclude_ids_file = exclude_ids_file
         self.annotation_report = {}
         super().__init__(*args, **kwargs)
 
     def load_data_list(self):
         self._counts, self._examples, self._unknown, self._classes_checked = Counter(), defaultdict(list), [], False
         data_list = super().load_data_list()
+        n_images = len(data_list)
+        data_list = keep_not_excluded(data_list, [d['img_id'] for d in data_list], self.exclude_ids_file,
+                                      f'{type(self).__name__}({self.ann_file})')
         counts, examples = self._counts, self._examples
         self.annotation_report = dict(counts, unknown_category=len(self._unknown))
+        if self.exclude_ids_file is not None:
+            self.annotation_report['excluded_images'] = n_images - len(data_list)
         if self._unknown:
             cats = sorted({c for _, c in self._unknown})
             raise ValueError(f'{self.ann_file}: {len(self._unknown)} annotations have a category_id that is not among '

@@ -14,6 +14,7 @@ from mmpretrain.datasets.transforms import PackInputs
 from mmjft.registry import DATASETS
 from mmjft.structures import LabelHierarchy, load_classes
 from .bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
+from .exclusion import excluded_mask
 from .subset import select_subset
 
 # What a missing or undecodable file raises inside mmcv's LoadImageFromFile (FileNotFoundError, PIL's
@@ -76,6 +77,9 @@ class JFTDataset(MultiLabelDataset):
         bad_check_after (int): see ``max_bad_fraction``. Defaults to 1000.
         max_consecutive_bad (int): a data loader worker stops by itself after this many failed reads in a row
             (storage gone). Defaults to 50.
+        exclude_ids_file (str, optional): a text file of ``img_path`` values (as written in the JSONL), one per
+            line, left out before everything else (de-duplicated evaluation, :mod:`mmjft.datasets.exclusion`); an
+            id not in the JSONL is an error. Defaults to None.
         **kwargs: passed to :class:`mmpretrain.datasets.BaseDataset` (``test_mode``, ``data_prefix``, ...).
     """
 
@@ -93,6 +97,7 @@ class JFTDataset(MultiLabelDataset):
                  max_bad_fraction: float = 1e-3,
                  bad_check_after: int = 1000,
                  max_consecutive_bad: int = 50,
+                 exclude_ids_file: Optional[str] = None,
                  **kwargs):
         def rooted(path):
             return path if path is None or osp.isabs(path) else osp.join(data_root, path)
@@ -104,6 +109,7 @@ class JFTDataset(MultiLabelDataset):
         self.subset_size = subset_size
         self.subset_seed = subset_seed
         self.min_confidence = min_confidence
+        self.exclude_ids_file = exclude_ids_file
         self._label_map, classes = self._label_space(classes_subset, rooted)
         self.load_stats = {}
         if not 0.0 <= max_bad_fraction <= 1.0:
@@ -197,6 +203,11 @@ class JFTDataset(MultiLabelDataset):
                 negs.append(neg)
                 dropped += n_low
         n_read = len(paths)
+        n_excluded = 0
+        if self.exclude_ids_file is not None:
+            out = excluded_mask(paths, self.exclude_ids_file, f'{self.__class__.__name__}({self.ann_file})')
+            n_excluded = sum(out)
+            paths, labels, negs = ([x for x, o in zip(xs, out) if not o] for xs in (paths, labels, negs))
         n_raw_labels = sum(len(x) for x in labels)
         if self.expand_hierarchy:
             labels = self.hierarchy.expand_batch(labels)
@@ -215,13 +226,13 @@ class JFTDataset(MultiLabelDataset):
             labels = [np.sort(x[x >= 0]) for x in mapped]
             negs = [None if x is None else np.sort(self._label_map[x][self._label_map[x] >= 0]) for x in negs]
             keep = [i for i, x in enumerate(labels) if len(x)]
-            n_off_subset = n_read - len(keep)
+            n_off_subset = len(labels) - len(keep)
             paths, labels, negs = [paths[i] for i in keep], [labels[i] for i in keep], [negs[i] for i in keep]
         if self.subset_size is not None:
             chosen = select_subset(paths, self.subset_size, self.subset_seed)
             paths, labels, negs = [paths[i] for i in chosen], [labels[i] for i in chosen], [negs[i] for i in chosen]
         self.load_stats = dict(
-            lines=n_read, images=len(paths), raw_labels=n_raw_labels, dropped_low_confidence=dropped,
+            lines=n_read, excluded=n_excluded, images=len(paths), raw_labels=n_raw_labels, dropped_low_confidence=dropped,
             dropped_outside_classes_subset=n_off_subset, empty_label_images=sum(len(x) == 0 for x in labels),
             labels=sum(len(x) for x in labels), partially_annotated_images=sum(x is not None for x in negs),
             negatives=sum(len(x) for x in negs if x is not None), negatives_overridden=n_neg_overridden)

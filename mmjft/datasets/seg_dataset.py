@@ -16,10 +16,15 @@ loading transforms (up to the last ``LoadImageFromFile`` / ``LoadAnnotations``) 
 :class:`~mmjft.engine.hooks.BadImageHook` totals it and applies ``max_bad_fraction``; a worker stops by itself after
 ``max_consecutive_bad`` failures in a row. At evaluation a missing file is an error.
 
+``exclude_ids_file`` (a text file of image names as the split list gives them, one per line; see
+:mod:`mmjft.datasets.exclusion`) leaves those images out (de-duplicated evaluation); a name not in the list is an
+error.
+
 ``metainfo['classes']`` names the mask values ``0..C-1`` in order; unlike mmseg no label remapping is derived from
 the class names (a mini dataset's own classes are not a subset of VOC's). It imports mmseg, so ``mmjft.datasets``
 does not import it; segmentation configs list it in ``custom_imports`` and name it ``type='mmjft.CheckedVOCSegDataset'``.
 """
+import os.path as osp
 from typing import Optional
 
 import numpy as np
@@ -29,6 +34,7 @@ from mmseg.datasets import PascalVOCDataset
 
 from mmjft.registry import DATASETS
 from .bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
+from .exclusion import keep_not_excluded
 from .jft_dataset import IMAGE_ERRORS
 
 
@@ -76,19 +82,28 @@ class CheckedVOCSegDataset(PascalVOCDataset):
             :class:`~mmjft.engine.hooks.BadImageHook` once ``bad_check_after`` were read). Defaults to 0.001.
         bad_check_after (int): see ``max_bad_fraction``. Defaults to 1000.
         max_consecutive_bad (int): a worker stops after this many failed reads in a row. Defaults to 50.
+        exclude_ids_file (str, optional): image names to leave out, one per line. Defaults to None.
         **kwargs: :class:`mmseg.datasets.PascalVOCDataset` (``ann_file``, ``data_root``, ``data_prefix``,
             ``metainfo``, ``pipeline``, ``test_mode``, ...).
     """
 
     def __init__(self, *args, max_bad_fraction: float = 1e-3, bad_check_after: int = 1000,
-                 max_consecutive_bad: int = 50, **kwargs):
+                 max_consecutive_bad: int = 50, exclude_ids_file: Optional[str] = None, **kwargs):
         if not 0.0 <= max_bad_fraction <= 1.0:
             raise ValueError(f'max_bad_fraction must lie in [0, 1], got {max_bad_fraction}')
         self.max_bad_fraction, self.bad_check_after = max_bad_fraction, bad_check_after
         self._max_consecutive_bad = max_consecutive_bad
+        self.exclude_ids_file = exclude_ids_file
         super().__init__(*args, **kwargs)
         self._bad = ConsecutiveBadImages(max_consecutive_bad, source=self.ann_file)
         self._loading, self._after_loading = split_seg_loading(self.pipeline)
+
+    def load_data_list(self) -> list:
+        data_list = super().load_data_list()
+        img_dir = self.data_prefix.get('img_path', '')
+        names = [osp.relpath(d['img_path'], img_dir) if img_dir else d['img_path'] for d in data_list]
+        names = [n[:-len(self.img_suffix)] if self.img_suffix and n.endswith(self.img_suffix) else n for n in names]
+        return keep_not_excluded(data_list, names, self.exclude_ids_file, f'{type(self).__name__}({self.ann_file})')
 
     @classmethod
     def get_label_map(cls, new_classes: Optional[list] = None):

@@ -2,7 +2,9 @@
 
 mmdet 3.3's ``CocoMetric`` logs 'The testing results of the whole dataset is empty' and returns no metrics when a
 model detects nothing (pycocotools' ``loadRes`` fails on an empty list), which breaks anything that reads the
-metrics afterwards (checkpoint selection, tables). Everything else, including the results file it writes to
+metrics afterwards (checkpoint selection, tables). With an ``ann_file``, mmdet scores every image of the file, so an
+image left out of the dataset (``exclude_ids_file``: de-duplicated evaluation) would count as all its boxes missed;
+this metric restricts COCOeval to the image ids of the results. Everything else, including the results file it writes to
 ``outfile_prefix + '.bbox.json'``, is mmdet's. It imports mmdet, so ``mmjft.evaluation`` does not import it;
 detection configs list it in ``custom_imports`` and name it ``type='mmjft.CocoDetMetric'``.
 """
@@ -16,9 +18,12 @@ from ..functional.coco_detection import COCO_BOX_METRICS
 
 @METRICS.register_module()
 class CocoDetMetric(CocoMetric):
-    """:class:`mmdet.evaluation.CocoMetric`; with no detections at all its bbox/segm metrics are 0.0."""
+    """:class:`mmdet.evaluation.CocoMetric`; with no detections at all its bbox/segm metrics are 0.0; only the
+    images evaluated are scored."""
 
     def compute_metrics(self, results: list) -> dict:
+        if self._coco_api is not None and results:
+            self.img_ids = sorted({pred['img_id'] for _, pred in results})
         metrics = super().compute_metrics(results)
         if self.format_only:
             return metrics
