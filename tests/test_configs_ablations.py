@@ -70,6 +70,8 @@ ABLATIONS = {
         'faster_rcnn/faster-rcnn_r101-c4_jft300m-pre_8xb2_voc0712.py',
         FROZEN_SCHEDULE + ['optim_wrapper.optimizer.lr']),
     'deeplab/deeplab-aspp-l-r101-d8_jft300m-pre-frozen_2xb3_voc12aug-513px.py': (SEG, ['model.backbone.frozen_stages']),
+    'pose/grmi-r101-d8_jft300m-pre-frozen_8xb4_coco-353x257.py': (
+        'pose/grmi-r101-d8_jft300m-pre_8xb4_coco-353x257.py', ['model.backbone.frozen_stages']),
 }
 
 
@@ -140,6 +142,9 @@ def test_representative_leaf_builds(leaf):
     elif scope == 'mmseg':
         import mmjft.models.seg_heads  # noqa: F401
         from mmseg.registry import MODELS
+    elif scope == 'mmpose':
+        import mmjft.models.pose  # noqa: F401
+        from mmpose.registry import MODELS
     else:
         from mmjft.registry import MODELS
         from mmjft.utils import register_all_modules
@@ -147,7 +152,7 @@ def test_representative_leaf_builds(leaf):
         if cfg.model.head.num_classes == 'auto':
             cfg.model.head.num_classes = 941  # mmjft's Runner counts the class list; absent here
     # mmpretrain's head initialises its bias from a prior on real tensors; mmdet / mmseg build on the meta device
-    device = torch.device('meta') if scope in ('mmdet', 'mmseg') else torch.device('cpu')
+    device = torch.device('meta') if scope in ('mmdet', 'mmseg', 'mmpose') else torch.device('cpu')
     with DefaultScope.overwrite_default_scope(scope), device:
         model = MODELS.build(cfg.model)
     depth = cfg.model.backbone.get('depth')

@@ -64,6 +64,7 @@ def test_configs_found():
     for init in ('in1k-pre', 'jft300m-pre', 'in1k-jft300m-pre'):
         assert f'grmi-r101-d8_{init}_8xb4_coco-353x257.py' in names
     assert 'grmi-r101-d8_jft300m-pre_8xb4_coco-test-dev-353x257.py' in names
+    assert 'grmi-r101-d8_jft300m-pre-frozen_8xb4_coco-353x257.py' in names  # frozen features before conv5
     assert 'grmi-r18-d8_mini-jft-pre_1xb8_mini-keypoints-129px.py' in names
 
 
