@@ -49,3 +49,15 @@ def test_class_names_missing_from_the_file_are_an_error(tmp_path):
     data = make_mini_coco(str(tmp_path), num_train=2, num_val=1, img_size=64, with_masks=False, categories=2)
     with pytest.raises(ValueError, match=r"classes \['white_star'\]"):
         build(dict(data, classes=data['classes'] + ('white_star', )))
+
+
+def test_excluded_image_ids_are_left_out_and_unknown_ones_are_an_error(tmp_path):
+    data = make_mini_coco(str(tmp_path), num_train=6, num_val=1, img_size=64, with_masks=False)
+    ids = [build(data).get_data_info(i)['img_id'] for i in range(6)]
+    (tmp_path / 'drop.txt').write_text(f'{ids[1]}\n{ids[4]}\n')
+    kept = build(data, exclude_ids_file=str(tmp_path / 'drop.txt'))
+    assert [kept.get_data_info(i)['img_id'] for i in range(len(kept))] == [i for i in ids if i not in (ids[1], ids[4])]
+    assert kept.annotation_report['excluded_images'] == 2
+    (tmp_path / 'absent.txt').write_text(f'{ids[0]}\n987654\n')
+    with pytest.raises(ValueError, match='987654'):
+        build(data, exclude_ids_file=str(tmp_path / 'absent.txt'))

@@ -131,3 +131,11 @@ def test_voc_metric_11_points(dets, expected):
     metric.process({}, samples(dets))
     result = metric.evaluate(size=2)
     assert result['pascal_voc/mAP'] == pytest.approx(expected, abs=1e-6)
+
+
+def test_coco_metric_scores_only_the_evaluated_images(coco_metric):
+    """De-duplicated evaluation: image 2 left out of the dataset must not count as a missed object."""
+    metric = coco_metric()
+    metric.process({}, samples(PERFECT, image_ids=(1, )))
+    result = metric.evaluate(size=1)
+    assert result['coco/bbox_mAP'] == pytest.approx(1.0, abs=1e-3)  # mmdet's CocoMetric: recall 1/2 -> ~0.5
