@@ -31,6 +31,17 @@ def mini_jft_pretrained(mini_jft, tmp_path_factory):
     return str(pre / f'iter_{MINI_PRE_ITERS}.pth')
 
 
+def per_iteration_losses(work_dir):
+    """The training loss of every iteration, from the scalars.json mmengine wrote under ``work_dir`` (logger interval 1,
+    window 1)."""
+    import glob
+    import json
+    (scalars, ) = glob.glob(os.path.join(str(work_dir), '*', 'vis_data', 'scalars.json'))
+    with open(scalars) as f:
+        records = [json.loads(line) for line in f if line.strip()]
+    return [r['loss'] for r in sorted((r for r in records if 'loss' in r), key=lambda r: r['iter'])]
+
+
 def data_root_options(data_root):
     """--cfg-options pointing every split of the mini config at ``data_root``."""
     return [f'{split}_dataloader.dataset.data_root={data_root}' for split in ('train', 'val', 'test')]

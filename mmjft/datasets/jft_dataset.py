@@ -33,6 +33,17 @@ def split_loading(pipeline: Compose):
     return transforms[:cut], Compose(transforms[cut:])
 
 
+def run_loading(loading, info: dict) -> dict:
+    """Run the loading transforms of :func:`split_loading` on ``info``; a loader that returns nothing (mmcv's
+    ``ignore_empty``) is a failed read (OSError)."""
+    data = info
+    for transform in loading:
+        data = transform(data)
+        if data is None:
+            raise OSError(f'{type(transform).__name__} returned nothing')
+    return data
+
+
 @DATASETS.register_module()
 class JFTDataset(MultiLabelDataset):
     """Images with multi-labels over a class hierarchy, read from a JSONL annotation file.
@@ -251,11 +262,7 @@ class JFTDataset(MultiLabelDataset):
         its path travels to the main process in the next good sample's ``'bad_images'`` field."""
         info = self.get_data_info(idx)
         try:
-            data = info
-            for transform in self._loading:
-                data = transform(data)
-                if data is None:
-                    raise OSError(f'{type(transform).__name__} returned nothing')
+            data = run_loading(self._loading, info)
         except IMAGE_ERRORS as e:
             if self.test_mode:
                 raise RuntimeError(f'cannot read evaluation image {info["img_path"]}: {e}') from e

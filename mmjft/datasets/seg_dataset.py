@@ -35,7 +35,7 @@ from mmseg.datasets import PascalVOCDataset
 from mmjft.registry import DATASETS
 from .bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
 from .exclusion import keep_not_excluded
-from .jft_dataset import IMAGE_ERRORS
+from .jft_dataset import IMAGE_ERRORS, run_loading
 
 
 def split_seg_loading(pipeline: Compose):
@@ -123,11 +123,7 @@ class CheckedVOCSegDataset(PascalVOCDataset):
     def prepare_data(self, idx: int):
         info = self.get_data_info(idx)
         try:
-            data = info
-            for transform in self._loading:
-                data = transform(data)
-                if data is None:
-                    raise OSError(f'{type(transform).__name__} returned nothing')
+            data = run_loading(self._loading, info)
         except IMAGE_ERRORS as e:
             if self.test_mode:
                 raise RuntimeError(f'cannot read evaluation sample {info["img_path"]} / {info.get("seg_map_path")}: '

@@ -10,7 +10,6 @@ Measured on 2 cores (~30 s beyond the shared pretraining): the loss falls from 2
 (lr 1e-3, 1e-2 on the branches; batches mix the 2 scenes, so windows of 8 are compared) and the 2 scenes are
 segmented again: mIoU 88.97, aAcc 97.4 (predicting background everywhere scores mIoU ~16, aAcc ~80).
 """
-import glob
 import json
 import os.path as osp
 
@@ -19,7 +18,7 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from conftest import ROOT, run_tool
+from conftest import ROOT, per_iteration_losses, run_tool
 from mmjft.datasets.synthetic import make_mini_voc_seg
 
 SEG_MINI = osp.join(ROOT, 'configs/deeplab/deeplab-aspp-l-r18-d8_mini-jft-pre_1xb2_mini-voc-seg-128px.py')
@@ -41,13 +40,6 @@ def confusion_miou(pred_dir, gt_dir, ids, num_classes, ignore=255):
     with np.errstate(invalid='ignore', divide='ignore'):
         iou = inter / union
     return float(np.nanmean(iou) * 100), conf
-
-
-def per_iteration_losses(work_dir):
-    (scalars, ) = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
-    with open(scalars) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    return [r['loss'] for r in sorted((r for r in records if 'loss' in r), key=lambda r: r['iter'])]
 
 
 def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path):

@@ -8,13 +8,12 @@ Measured on 2 cores: 20 pretraining iterations ~30 s, 30 detector iterations ~4.
 iterations BN's running statistics are still their initial values and the detector learns far slower (0.68x).
 The same detections scored on the scenes written as PASCAL VOC (VOC07 11-point mAP@.5): 0.65.
 """
-import glob
 import json
 import os.path as osp
 
 from mmengine.config import Config
 
-from conftest import ROOT, run_tool
+from conftest import ROOT, per_iteration_losses, run_tool
 from mmjft.datasets.synthetic import make_mini_coco, make_mini_voc
 from mmjft.evaluation.functional.coco_detection import coco_box_ap
 
@@ -45,13 +44,6 @@ def voc_test_config(det_config, voc, path):
     cfg.test_evaluator = voc_base.test_evaluator
     cfg.dump(path)
     return path
-
-
-def per_iteration_losses(work_dir):
-    (scalars, ) = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
-    with open(scalars) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    return [r['loss'] for r in sorted((r for r in records if 'loss' in r), key=lambda r: r['iter'])]
 
 
 def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path):

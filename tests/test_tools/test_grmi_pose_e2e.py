@@ -7,7 +7,6 @@ a COCO results file (the squares' boxes, plus a box of another category that mmp
 prints equals pycocotools' keypoint COCOeval (kpt_oks_sigmas = the mini sigmas) of the results file it wrote.
 """
 import copy
-import glob
 import json
 import os.path as osp
 
@@ -15,7 +14,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-from conftest import ROOT, run_tool
+from conftest import ROOT, per_iteration_losses, run_tool
 from mmjft.datasets.synthetic.mini_detection import MINI_KEYPOINT_SIGMAS, make_mini_coco_keypoints
 
 POSE_MINI = osp.join(ROOT, 'configs/pose/grmi-r18-d8_mini-jft-pre_1xb8_mini-keypoints-129px.py')
@@ -26,13 +25,6 @@ SCENES = [
      dict(label='blue_square', bbox=[66, 66, 102, 118])],
     [dict(label='yellow_triangle', bbox=[10, 70, 58, 118]), dict(label='blue_square', bbox=[62, 8, 120, 64])],
 ]
-
-
-def per_iteration_losses(work_dir):
-    (scalars, ) = glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))
-    with open(scalars) as f:
-        records = [json.loads(line) for line in f if line.strip()]
-    return [r['loss'] for r in sorted((r for r in records if 'loss' in r), key=lambda r: r['iter'])]
 
 
 def pycocotools_keypoint_ap(ann_file, results_file, sigmas):
