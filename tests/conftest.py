@@ -1,3 +1,4 @@
+import functools
 import os
 import subprocess
 import sys
@@ -40,6 +41,21 @@ def per_iteration_losses(work_dir):
     with open(scalars) as f:
         records = [json.loads(line) for line in f if line.strip()]
     return [r['loss'] for r in sorted((r for r in records if 'loss' in r), key=lambda r: r['iter'])]
+
+
+@functools.lru_cache()
+def pretraining_img_norm(source):
+    """The input normalisation the converter records for a checkpoint of ``source`` (a pretraining config path
+    relative to the repo, or 'torchvision'); its reading of saved config text is tested in
+    tests/test_models/test_utils/test_downstream_convert.py, here the parsed config stands in for the text."""
+    from mmengine.config import Config
+
+    from mmjft.models.utils import TORCHVISION_IMG_NORM
+    if source == 'torchvision':
+        return TORCHVISION_IMG_NORM
+    cfg = Config.fromfile(os.path.join(ROOT, source))
+    pre = cfg.model.get('data_preprocessor') or cfg.data_preprocessor  # mmpretrain's ImageNet configs: top level
+    return dict(mean=[float(v) for v in pre.mean], std=[float(v) for v in pre.std], to_rgb=bool(pre.to_rgb))
 
 
 def data_root_options(data_root):

@@ -10,9 +10,8 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
-from conftest import ROOT
+from conftest import ROOT, pretraining_img_norm
 from mmjft.engine.schedule import plan_schedule
-from mmjft.models.utils import TORCHVISION_IMG_NORM
 
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs/deeplab/*.py')))
 PAPER = [p for p in CONFIGS if '_2xb3_' in p]
@@ -49,11 +48,7 @@ def test_builds_and_states_its_command(path):
     assert init.type == 'mmjft.ConvertedCheckpoint' and init.checkpoint.endswith('_mmseg.pth')
     assert tuple(init.prefixes) == ('backbone.', ) and cfg.model.backbone.init_cfg is None
     source = cfg.init_source
-    if source == 'torchvision':
-        want = TORCHVISION_IMG_NORM
-    else:
-        pre = Config.fromfile(osp.join(ROOT, source)).model.data_preprocessor
-        want = dict(mean=list(pre.mean), std=list(pre.std), to_rgb=bool(pre.to_rgb))
+    want = pretraining_img_norm(source)
     pre = cfg.model.data_preprocessor
     assert (list(pre.mean), list(pre.std), pre.bgr_to_rgb) == (want['mean'], want['std'], want['to_rgb'])
     # the ASPP-L branches learn at 10x the lr, nothing else does

@@ -13,8 +13,7 @@ from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
 
-from conftest import ROOT
-from mmjft.models.utils import TORCHVISION_IMG_NORM
+from conftest import ROOT, pretraining_img_norm
 
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs/faster_rcnn/*.py')))
 PAPER = [p for p in CONFIGS if '_8xb2_' in p]  # the mini-COCO config is the recipe scaled down to CPU
@@ -37,17 +36,6 @@ def built(path):
     with DefaultScope.overwrite_default_scope('mmdet'), torch.device('meta'):
         model = MODELS.build(cfg.model)
         return cfg, model, build_optim_wrapper(model, cfg.optim_wrapper)
-
-
-@functools.lru_cache()
-def pretraining_img_norm(source):
-    """What the converter records for a checkpoint of ``source`` (its reading of saved config text is tested in
-    tests/test_models/test_utils/test_downstream_convert.py; here the parsed config stands in for the text)."""
-    if source == 'torchvision':
-        return TORCHVISION_IMG_NORM
-    cfg = Config.fromfile(osp.join(ROOT, source))
-    pre = cfg.model.get('data_preprocessor') or cfg.data_preprocessor  # mmpretrain's ImageNet configs: top level
-    return dict(mean=[float(v) for v in pre.mean], std=[float(v) for v in pre.std], to_rgb=bool(pre.to_rgb))
 
 
 def test_configs_found():
