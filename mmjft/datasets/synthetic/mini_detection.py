@@ -208,6 +208,27 @@ def _corrupt_box(kind, k, img_size):
     return (off, off, off + q, off + q)  # unknown_category: a valid box
 
 
+def _write_split_images(img_dir, split_code, num, first_id, seed, img_size, names, scene_kw, fixed, with_masks,
+                        jpeg_quality):
+    """Render and write one COCO split's JPEGs (ids from ``first_id``); returns [(COCO image entry, objects)].
+    Fixed scenes: every split repeats the same pictures (same rng key)."""
+    os.makedirs(img_dir, exist_ok=True)
+    out = []
+    for i in range(num):
+        img_id = first_id + i
+        file_name = f'{img_id:012d}.jpg'
+        jpeg, objs = _render(seed, 0 if fixed is not None else split_code, i, img_size, names, scene_kw, fixed,
+                             with_masks, jpeg_quality)
+        _write(osp.join(img_dir, file_name), jpeg)
+        out.append((dict(id=img_id, file_name=file_name, width=img_size, height=img_size, license=1), objs))
+    return out
+
+
+def _write_coco(path, images, anns, categories):
+    coco = dict(info=_COCO_INFO, licenses=_COCO_LICENSES, images=images, annotations=anns, categories=categories)
+    _write(path, (json.dumps(coco, separators=(',', ':')) + '\n').encode('utf-8'))
+
+
 def _render(seed, split_code, i, img_size, names, scene_kw, fixed, with_masks, jpeg_quality):
     """(JPEG bytes, [(category_index, box, mask or None)]) of image ``i`` of a split."""
     rng = np.random.default_rng([seed, _DOMAIN, split_code, i])
@@ -299,16 +320,11 @@ def make_mini_coco(out_dir, num_train=200, num_val=50, img_size=128, seed=0, cat
     next_img_id, next_ann_id = 1, 1
     for code, (split, num) in enumerate(zip(_COCO_SPLITS, (num_train, num_val))):
         img_dir = osp.join(data_root, split)
-        os.makedirs(img_dir, exist_ok=True)
-        images, anns = [], []
-        for i in range(num):
-            img_id = next_img_id + i
-            file_name = f'{img_id:012d}.jpg'
-            # fixed scenes: val repeats train's pictures exactly (same rng key)
-            jpeg, objs = _render(seed, 0 if fixed is not None else code, i, img_size, names, scene_kw, fixed,
-                                 with_masks, jpeg_quality)
-            _write(osp.join(img_dir, file_name), jpeg)
-            images.append(dict(id=img_id, file_name=file_name, width=img_size, height=img_size, license=1))
+        scenes = _write_split_images(img_dir, code, num, next_img_id, seed, img_size, names, scene_kw, fixed,
+                                     with_masks, jpeg_quality)
+        images, anns = [image for image, _ in scenes], []
+        for image, objs in scenes:
+            img_id = image['id']
             for c, (x1, y1, x2, y2), mask in objs:
                 ann = dict(id=next_ann_id, image_id=img_id, category_id=c + 1,
                            bbox=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)],
@@ -334,9 +350,8 @@ def make_mini_coco(out_dir, num_train=200, num_val=50, img_size=128, seed=0, cat
                     result['corrupt'][kind].append(next_ann_id)
                     next_ann_id += 1
         next_img_id += num
-        coco = dict(info=_COCO_INFO, licenses=_COCO_LICENSES, images=images, annotations=anns, categories=cats)
         ann_rel = f'annotations/instances_{split}.json'
-        _write(osp.join(data_root, ann_rel), (json.dumps(coco, separators=(',', ':')) + '\n').encode('utf-8'))
+        _write_coco(osp.join(data_root, ann_rel), images, anns, cats)
         result.update({f'{split}_ann': osp.join(data_root, ann_rel), f'{split}_img_dir': img_dir,
                        f'num_{split}': num, f'num_{split}_anns': len(anns),
                        f'{split}_dataset': dict(type='CocoDataset', data_root=data_root, ann_file=ann_rel,
@@ -637,15 +652,11 @@ def make_mini_coco_keypoints(out_dir, num_train=200, num_val=50, img_size=128, s
     next_img_id, next_ann_id = 1, 1
     for code, (split, num) in enumerate(zip(_COCO_SPLITS, (num_train, num_val))):
         img_dir = osp.join(data_root, split)
-        os.makedirs(img_dir, exist_ok=True)
-        images, anns = [], []
-        for i in range(num):
-            img_id = next_img_id + i
-            file_name = f'{img_id:012d}.jpg'
-            jpeg, objs = _render(seed, 0 if fixed is not None else code, i, img_size, names, scene_kw, fixed,
-                                 False, jpeg_quality)
-            _write(osp.join(img_dir, file_name), jpeg)
-            images.append(dict(id=img_id, file_name=file_name, width=img_size, height=img_size, license=1))
+        scenes = _write_split_images(img_dir, code, num, next_img_id, seed, img_size, names, scene_kw, fixed,
+                                     False, jpeg_quality)
+        images, anns = [image for image, _ in scenes], []
+        for image, objs in scenes:
+            img_id = image['id']
             for c, (x1, y1, x2, y2), _ in objs:
                 if c != kp_index:
                     continue
@@ -656,9 +667,8 @@ def make_mini_coco_keypoints(out_dir, num_train=200, num_val=50, img_size=128, s
                                  num_keypoints=len(MINI_KEYPOINT_NAMES)))
                 next_ann_id += 1
         next_img_id += num
-        coco = dict(info=_COCO_INFO, licenses=_COCO_LICENSES, images=images, annotations=anns, categories=[cat])
         ann_rel = f'annotations/person_keypoints_{split}.json'
-        _write(osp.join(data_root, ann_rel), (json.dumps(coco, separators=(',', ':')) + '\n').encode('utf-8'))
+        _write_coco(osp.join(data_root, ann_rel), images, anns, [cat])
         result.update({f'{split}_ann': osp.join(data_root, ann_rel), f'{split}_img_dir': img_dir,
                        f'num_{split}': num, f'num_{split}_anns': len(anns),
                        f'{split}_dataset': dict(type='CocoDataset', data_root=data_root, data_mode='topdown',
