@@ -123,7 +123,7 @@ class GRMIDiskOffset(BaseKeypointCodec):
                            (1, 1, fu * fv)):
             cu, cv = (u0 + du).astype(np.int64), (v0 + dv).astype(np.int64)
             ok = (cu >= 0) & (cu < Wv) & (cv >= 0) & (cv < Hv)
-            np.add.at(votes, (k_idx[ok] * Hv + cv[ok]) * Wv + cu[ok], (w * bw)[ok])
+            votes += np.bincount((k_idx[ok] * Hv + cv[ok]) * Wv + cu[ok], (w * bw)[ok], minlength=votes.size)
         votes = votes.reshape(K, Hv, Wv)
         best = votes.reshape(K, -1).argmax(1)
         by, bx = best // Wv, best % Wv
