@@ -1,5 +1,6 @@
 from .bad_images import BAD_IMAGES_KEY, BadImageError, BadImageTracker
 from .jft_dataset import JFTDataset
+from .shards import JFTShardDataset, convert_jsonl_to_shards
 from .subset import select_subset, subset_keys
 
-__all__ = ['JFTDataset', 'BAD_IMAGES_KEY', 'BadImageError', 'BadImageTracker', 'select_subset', 'subset_keys']
+__all__ = ['JFTDataset', 'JFTShardDataset', 'convert_jsonl_to_shards', 'BAD_IMAGES_KEY', 'BadImageError', 'BadImageTracker', 'select_subset', 'subset_keys']

@@ -1,0 +1,351 @@
+"""JFTShardDataset: JFTDataset's images and labels streamed from tar shards (see :mod:`.convert`)."""
+import hashlib
+import json
+import os
+import os.path as osp
+import random
+from typing import Optional, Sequence, Union
+
+import mmcv
+import numpy as np
+import webdataset as wds
+from mmcv.transforms import LoadImageFromFile
+from mmengine.dataset import Compose
+from mmengine.dist import get_dist_info
+from mmengine.logging import print_log
+from torch.utils.data import IterableDataset, get_worker_info
+
+from mmjft.registry import DATASETS
+from mmjft.structures import LabelHierarchy, load_classes
+from ..bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
+from ..jft_dataset import IMAGE_ERRORS, run_loading, split_loading
+from ..subset import _parse_size, count_threshold, fraction_threshold, subset_keys
+from .convert import INDEX_FORMAT, INDEX_VERSION
+
+
+class _LoadFromShardBytes:
+    """mmcv's ``LoadImageFromFile`` with the same settings, decoding the bytes the shard holds (``img_bytes``)."""
+
+    def __init__(self, loader: LoadImageFromFile):
+        self.loader = loader
+
+    def __call__(self, results: dict) -> dict:
+        img = mmcv.imfrombytes(results.pop('img_bytes'), flag=self.loader.color_type,
+                               backend=self.loader.imdecode_backend)
+        if img is None:
+            raise OSError('image bytes do not decode')
+        if self.loader.to_float32:
+            img = img.astype(np.float32)
+        results.update(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2])
+        return results
+
+
+def _is_url(name: str) -> bool:
+    return name.startswith('pipe:') or '://' in name
+
+
+@DATASETS.register_module()
+class JFTShardDataset(IterableDataset):
+    """:class:`~mmjft.datasets.JFTDataset` read as a stream of tar shards written by
+    ``tools/dataset_converters/jsonl_to_shards.py``: same pipeline, labels, ``subset_size`` / ``subset_seed`` /
+    ``classes_subset`` / ``min_confidence`` semantics, bad-image handling and ``metainfo['classes']``.
+
+    Each rank and data loader worker reads its own shards (shard ``i`` of the epoch's shard order goes to global
+    worker ``i % (world_size * num_workers)``, global worker ``rank * num_workers + worker_id``), so an epoch
+    reads every sample exactly once over all ranks and workers; samples pass a shuffle buffer. The order is
+    deterministic from ``seed``, the epoch (:meth:`set_epoch`; otherwise it advances on each new iteration of a
+    persistent worker), rank and worker. A count ``subset_size`` becomes a key threshold of
+    :mod:`mmjft.datasets.subset` computed by one streamed pass over the shards (labels and paths only) and cached
+    next to the index (``<index>.subset-cache.json``); a fraction needs no pass.
+
+    Config (mmengine's Runner builds an IterableDataset's DataLoader without a sampler when ``sampler=None``, and
+    IterBasedTrainLoop restarts the iterator when an epoch ends)::
+
+        train_dataloader = dict(
+            batch_size=32, num_workers=8, persistent_workers=True,
+            sampler=None,  # the dataset splits the shards itself
+            dataset=dict(type='JFTShardDataset', data_root='data/jft300m_shards/',
+                         index_file='train-index.json', pipeline=train_pipeline))
+
+    Args:
+        index_file (str): the converter's ``<prefix>-index.json`` (relative to ``data_root`` unless absolute).
+        data_root (str): folder of the index, the label space files and (by default) the shards.
+        pipeline (Sequence): transforms, as for JFTDataset; its ``LoadImageFromFile`` decodes the shard's bytes with
+            the same settings (color type, backend, to_float32).
+        shard_root (str, optional): where the shards lie if not next to the index: a folder, or a prefix that
+            webdataset opens (``pipe:aws s3 cp s3://bucket/``, ``https://host/``): shard names are appended.
+        expand_hierarchy, subset_size, subset_seed, classes_subset, min_confidence, max_bad_fraction,
+        bad_check_after, max_consecutive_bad: as in JFTDataset. Shards of expanded labels need
+            ``expand_hierarchy=True`` and the ``min_confidence`` they were converted with.
+        shuffle (bool): shuffle the shard order per epoch and the samples in a buffer. Defaults to True.
+        shuffle_buffer (int): samples held by each worker's shuffle buffer. Defaults to 1000.
+        seed (int): seed of the shard order and the buffer. Defaults to 0.
+        rank, world_size (int, optional): default: mmengine.dist's (tests inject them).
+        test_mode (bool): an unreadable image raises instead of being skipped. Defaults to False.
+    """
+
+    def __init__(self,
+                 index_file: str,
+                 data_root: str = '',
+                 pipeline: Sequence = (),
+                 shard_root: Optional[str] = None,
+                 expand_hierarchy: bool = True,
+                 subset_size: Union[int, float, None] = None,
+                 subset_seed: int = 0,
+                 classes_subset: Union[str, Sequence[str], None] = None,
+                 min_confidence: float = 0.0,
+                 shuffle: bool = True,
+                 shuffle_buffer: int = 1000,
+                 seed: int = 0,
+                 rank: Optional[int] = None,
+                 world_size: Optional[int] = None,
+                 max_bad_fraction: float = 1e-3,
+                 bad_check_after: int = 1000,
+                 max_consecutive_bad: int = 50,
+                 test_mode: bool = False,
+                 metainfo: Optional[dict] = None):
+        def rooted(path):
+            return path if path is None or osp.isabs(path) else osp.join(data_root, path)
+
+        self.ann_file = self.index_file = rooted(index_file)
+        with open(self.index_file, 'rb') as f:
+            raw = f.read()
+        self._index_digest = hashlib.sha1(raw).hexdigest()
+        index = json.loads(raw)
+        if not isinstance(index, dict) or index.get('format') != INDEX_FORMAT or index.get('version') != INDEX_VERSION:
+            raise ValueError(f'{self.index_file}: not a {INDEX_FORMAT} index of version {INDEX_VERSION}')
+        here = osp.dirname(self.index_file)
+        self.classes_file = osp.join(here, index['classes_file'])
+        self.hierarchy = LabelHierarchy.from_files(
+            self.classes_file, None if index['hierarchy_file'] is None else osp.join(here, index['hierarchy_file']))
+        if self.hierarchy.num_classes != index['num_classes']:
+            raise ValueError(f'{self.index_file}: index says {index["num_classes"]} classes, '
+                             f'{self.classes_file} has {self.hierarchy.num_classes}')
+        self.stored = index['labels']
+        if self.stored == 'expanded':
+            if not expand_hierarchy:
+                raise ValueError(f'{self.index_file}: the shards hold expanded labels; expand_hierarchy=False needs '
+                                 'shards converted with raw labels')
+            if float(min_confidence) != index['min_confidence']:
+                raise ValueError(f'{self.index_file}: expanded shards were converted with min_confidence='
+                                 f'{index["min_confidence"]}, not {min_confidence}; use raw shards to choose it')
+        root = here if shard_root is None else shard_root
+        self.shards = [(s['name'], int(s['samples'])) for s in index['shards']]
+        self.shard_urls = [n if _is_url(n) else (root + n if _is_url(root) else osp.join(root, n))
+                           for n, _ in self.shards]
+        self.num_samples = int(index['num_samples'])
+        self.expand_hierarchy = expand_hierarchy
+        self.min_confidence = float(min_confidence)
+        self.classes_subset = rooted(classes_subset) if isinstance(classes_subset, str) else classes_subset
+        self._label_map, classes = self._label_space(self.classes_subset)
+        self._metainfo = dict(metainfo or {}, classes=tuple(classes))
+        self.subset_size, self.subset_seed = subset_size, subset_seed
+        self.shuffle, self.shuffle_buffer, self.seed = shuffle, shuffle_buffer, seed
+        self.rank, self.world_size = rank, world_size
+        self.test_mode = test_mode
+        if not 0.0 <= max_bad_fraction <= 1.0:
+            raise ValueError(f'max_bad_fraction must lie in [0, 1], got {max_bad_fraction}')
+        self.max_bad_fraction, self.bad_check_after = max_bad_fraction, bad_check_after
+        self._bad = ConsecutiveBadImages(max_consecutive_bad, source=self.index_file)
+        self.pipeline = Compose(pipeline)
+        loading, self._after_loading = split_loading(self.pipeline)
+        for t in loading:
+            if isinstance(t, LoadImageFromFile) and type(t) is not LoadImageFromFile:
+                raise ValueError(f'{type(self).__name__} decodes shard bytes with LoadImageFromFile\'s settings; '
+                                 f'the loader {type(t).__name__} is not supported')
+        self._loading = [_LoadFromShardBytes(t) if isinstance(t, LoadImageFromFile) else t for t in loading]
+        self._threshold, self._tied = self._subset_rule()
+        self._epoch = 0
+
+    # ------------------------------------------------------------------ label space and subset
+    @property
+    def metainfo(self) -> dict:
+        return dict(self._metainfo)
+
+    def _label_space(self, classes_subset):
+        if classes_subset is None:
+            return None, list(self.hierarchy.classes)
+        names = load_classes(classes_subset) if isinstance(classes_subset, str) else list(classes_subset)
+        unknown = [n for n in names if n not in self.hierarchy.class_to_idx]
+        if unknown:
+            raise ValueError(f'classes_subset names {len(unknown)} classes that are not in the classes file: '
+                             f'{unknown[:10]}')
+        label_map = np.full(self.hierarchy.num_classes, -1, dtype=np.int64)
+        label_map[[self.hierarchy.class_to_idx[n] for n in names]] = np.arange(len(names))
+        return label_map, names
+
+    def _labels(self, sample: dict, where: str) -> Optional[np.ndarray]:
+        """The sample's labels in the dataset's label space (JFTDataset's order of rules), None if dropped."""
+        try:
+            ids = np.frombuffer(sample['labels'], dtype='<i2').astype(np.int64)
+            conf = sample.get('conf')
+            if conf is not None:
+                conf = np.frombuffer(conf, dtype='<f8')
+                if conf.size != ids.size:
+                    raise ValueError(f'{conf.size} confidences for {ids.size} labels')
+        except KeyError as e:
+            raise ValueError(f'{where}: sample lacks the member {e.args[0]!r}') from None
+        except ValueError as e:
+            raise ValueError(f'{where}: bad label members ({e})') from None
+        if ids.size and (ids.min() < 0 or ids.max() >= self.hierarchy.num_classes):
+            raise ValueError(f'{where}: label ids outside the classes file (0..{self.hierarchy.num_classes - 1})')
+        if self.stored == 'raw':
+            if conf is not None and self.min_confidence > 0:
+                ids = ids[conf >= self.min_confidence]
+            ids = self.hierarchy.expand(ids) if self.expand_hierarchy else np.unique(ids)
+        if self._label_map is not None:
+            mapped = self._label_map[ids]
+            ids = np.sort(mapped[mapped >= 0])
+            if not ids.size:
+                return None
+        return ids
+
+    def _raw_samples(self, url: str, expected: Optional[int] = None):
+        """The shard's samples (dicts of bytes); an unreadable tar, a sample without a path, or a sample count other
+        than the index's raise errors naming the shard."""
+        n = 0
+        try:
+            for sample in wds.tariterators.tarfile_samples([dict(url=url)]):
+                if 'path' not in sample:
+                    raise ValueError(f'member {sample.get("__key__")}.path missing')
+                n += 1
+                yield sample
+        except (OSError, ValueError, EOFError) as e:
+            raise ValueError(f'shard {url}: {type(e).__name__}: {e}') from e
+        except Exception as e:  # tarfile.ReadError & co.
+            raise ValueError(f'shard {url}: unreadable ({type(e).__name__}: {e})') from e
+        if expected is not None and n != expected:
+            raise ValueError(f'shard {url}: holds {n} samples, the index {self.index_file} says {expected}')
+
+    def _cache_key(self) -> str:
+        subset = self.classes_subset
+        if subset is not None:
+            names = load_classes(subset) if isinstance(subset, str) else list(subset)
+            subset = hashlib.sha1('\n'.join(names).encode()).hexdigest()
+        return json.dumps(dict(index=self._index_digest, size=self.subset_size, seed=self.subset_seed,
+                               classes_subset=subset, min_confidence=self.min_confidence,
+                               expand_hierarchy=self.expand_hierarchy), sort_keys=True)
+
+    def _subset_rule(self):
+        """(threshold, tied paths kept) of the subset: keep ``key < t``, and ``key == t`` if ``tied`` is None or
+        holds the path; (None, None): no subset."""
+        if self.subset_size is None:
+            return None, None
+        fraction, count = _parse_size(self.subset_size)
+        if fraction is not None:
+            return fraction_threshold(fraction), None
+        cache_file = osp.splitext(self.index_file)[0] + '.subset-cache.json'
+        key = self._cache_key()
+        cache = {}
+        if osp.exists(cache_file):
+            with open(cache_file, encoding='utf-8') as f:
+                cache = json.load(f)
+            if key in cache:
+                entry = cache[key]
+                return entry['threshold'], entry['tied']
+        entry = self._count_pass(count)
+        cache[key] = entry
+        try:  # atomic: ranks computing it at once each write a whole file
+            tmp = f'{cache_file}.{os.getpid()}.tmp'
+            with open(tmp, 'w', encoding='utf-8') as f:
+                json.dump(cache, f, indent=1)
+            os.replace(tmp, cache_file)
+        except OSError as e:
+            print_log(f'{type(self).__name__}: cannot cache the subset threshold in {cache_file} ({e})',
+                      logger='current', level=30)
+        return entry['threshold'], entry['tied']
+
+    def _candidates(self):
+        """(img_path, key) of every sample the label rules keep, over all shards, in index order."""
+        for url, (_, n) in zip(self.shard_urls, self.shards):
+            for sample in self._raw_samples(url, n):
+                if self._labels(sample, f'shard {url} sample {sample["__key__"]}') is not None:
+                    path = sample['path'].decode('utf-8')
+                    yield path, subset_keys([path], self.subset_seed)[0]
+
+    def _count_pass(self, count: int) -> dict:
+        keys = np.fromiter((k for _, k in self._candidates()), dtype=np.uint64)
+        if not keys.size:
+            raise ValueError(f'{self.index_file}: no image is left for the subset')
+        t = count_threshold(keys, count)
+        need = count - int((keys < np.uint64(t)).sum())
+        tied = None
+        if count < keys.size and int((keys == np.uint64(t)).sum()) > need:  # ties at the cut: JFTDataset's path order
+            tied = sorted(p for p, k in self._candidates() if k == t)[:need]
+        print_log(f'{type(self).__name__} {self.index_file}: subset of {count} of {keys.size} images: key threshold '
+                  f'{t}', logger='current')
+        return dict(threshold=int(t), tied=tied)
+
+    def _in_subset(self, path: str) -> bool:
+        if self._threshold is None:
+            return True
+        key = int(subset_keys([path], self.subset_seed)[0])
+        return key < self._threshold or (key == self._threshold and (self._tied is None or path in self._tied))
+
+    # ------------------------------------------------------------------ streaming
+    def __len__(self) -> int:
+        """An estimate of the samples one rank reads per epoch (mmengine's Runner asks the DataLoader's length for
+        ``epoch_length``): the index's count, or the subset's, over the world size. ``classes_subset`` and uneven
+        shards make the true number differ; nothing in mmjft relies on it."""
+        n = self.num_samples
+        if self.subset_size is not None:
+            fraction, count = _parse_size(self.subset_size)
+            n = min(n, count) if count is not None else int(n * fraction)
+        world_size = get_dist_info()[1] if self.world_size is None else self.world_size
+        return max(1, n // world_size)
+
+    def set_epoch(self, epoch: int) -> None:
+        self._epoch = epoch
+
+    def worker_shards(self, epoch: int, rank: int, world_size: int, worker: int, num_workers: int) -> list:
+        """Indices of the shards one worker reads in ``epoch``."""
+        order = list(range(len(self.shards)))
+        if self.shuffle:
+            random.Random(f'{self.seed}/{epoch}').shuffle(order)
+        return order[rank * num_workers + worker::world_size * num_workers]
+
+    def __iter__(self):
+        rank, world_size = get_dist_info()
+        rank = rank if self.rank is None else self.rank
+        world_size = world_size if self.world_size is None else self.world_size
+        info = get_worker_info()
+        worker, num_workers = (0, 1) if info is None else (info.id, info.num_workers)
+        epoch = self._epoch
+        self._epoch += 1
+        mine = self.worker_shards(epoch, rank, world_size, worker, num_workers)
+        stream = self._infos(mine)
+        if self.shuffle:
+            rng = random.Random(f'{self.seed}/{epoch}/{rank}/{worker}')
+            stream = wds.filters._shuffle(stream, bufsize=self.shuffle_buffer, initial=self.shuffle_buffer, rng=rng)
+        for info in stream:
+            data = self._prepare(info)
+            if data is not None:
+                yield data
+
+    def _infos(self, shard_ids):
+        for i in shard_ids:
+            url, n = self.shard_urls[i], self.shards[i][1]
+            for sample in self._raw_samples(url, n):
+                where = f'shard {url} sample {sample["__key__"]}'
+                labels = self._labels(sample, where)
+                if labels is None:
+                    continue
+                path = sample['path'].decode('utf-8')
+                if not self._in_subset(path):
+                    continue
+                if 'img' not in sample:
+                    raise ValueError(f'{where}: member {sample["__key__"]}.img missing')
+                yield dict(img_path=path, gt_label=labels, img_bytes=sample['img'], shard=url)
+
+    def _prepare(self, info: dict):
+        try:
+            data = run_loading(self._loading, info)
+        except IMAGE_ERRORS as e:
+            if self.test_mode:
+                raise RuntimeError(f'cannot read image {info["img_path"]} of shard {info["shard"]}: {e}') from e
+            self._bad.bad(f'{info["img_path"]} (shard {info["shard"]})', e)
+            return None
+        data = self._after_loading(data)
+        if data is not None and not self.test_mode:
+            data[BAD_IMAGES_KEY] = self._bad.take()
+        return data
