@@ -316,7 +316,7 @@ class JFTShardDataset(IterableDataset):
         stream = self._infos(mine)
         if self.shuffle:
             rng = random.Random(f'{self.seed}/{epoch}/{rank}/{worker}')
-            stream = wds.filters._shuffle(stream, bufsize=self.shuffle_buffer, initial=self.shuffle_buffer, rng=rng)
+            stream = wds.shuffle(self.shuffle_buffer, initial=self.shuffle_buffer, rng=rng)(stream)
         for info in stream:
             data = self._prepare(info)
             if data is not None:
