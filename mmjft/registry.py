@@ -4,9 +4,12 @@ A config of mmpretrain, mmdet, mmseg or mmpose names an mmjft module as ``type='
 ``custom_imports=dict(imports=['mmjft'])`` or ``mmjft.utils.register_all_modules()``); inside an mmjft config
 (``default_scope='mmjft'``) the plain name works, and names mmjft lacks fall through to mmpretrain and mmengine.
 """
+from mmpretrain.registry import DATA_SAMPLERS as MMPRETRAIN_DATA_SAMPLERS
 from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
 from mmpretrain.registry import HOOKS as MMPRETRAIN_HOOKS
+from mmpretrain.registry import LOOPS as MMPRETRAIN_LOOPS
 from mmpretrain.registry import METRICS as MMPRETRAIN_METRICS
+from mmpretrain.registry import MODEL_WRAPPERS as MMPRETRAIN_MODEL_WRAPPERS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
 from mmpretrain.registry import OPTIMIZERS as MMPRETRAIN_OPTIMIZERS
 from mmpretrain.registry import RUNNERS as MMPRETRAIN_RUNNERS
@@ -16,11 +19,15 @@ from mmengine.registry import Registry
 
 MODELS = Registry('model', parent=MMPRETRAIN_MODELS, locations=['mmjft.models'])
 DATASETS = Registry('dataset', parent=MMPRETRAIN_DATASETS, locations=['mmjft.datasets'])
+DATA_SAMPLERS = Registry('data sampler', parent=MMPRETRAIN_DATA_SAMPLERS, locations=['mmjft.datasets'])
 TRANSFORMS = Registry('transform', parent=MMPRETRAIN_TRANSFORMS, locations=['mmjft.datasets'])
 METRICS = Registry('metric', parent=MMPRETRAIN_METRICS, locations=['mmjft.evaluation'])
 OPTIMIZERS = Registry('optimizer', parent=MMPRETRAIN_OPTIMIZERS, locations=['mmjft.engine'])
 HOOKS = Registry('hook', parent=MMPRETRAIN_HOOKS, locations=['mmjft.engine'])
+LOOPS = Registry('loop', parent=MMPRETRAIN_LOOPS, locations=['mmjft.engine'])
 RUNNERS = Registry('runner', parent=MMPRETRAIN_RUNNERS, locations=['mmjft.engine'])
+# mmengine's Runner.wrap_model looks a wrapper up from mmengine's root registry: configs name it 'mmjft.Name'
+MODEL_WRAPPERS = Registry('model_wrapper', parent=MMPRETRAIN_MODEL_WRAPPERS, locations=['mmjft.models.wrappers'])
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMPRETRAIN_WEIGHT_INITIALIZERS, locations=['mmjft.models'])
 
 
@@ -37,4 +44,5 @@ def _expose_to_other_libraries(*registries):
         root._children.setdefault(registry.scope, registry)
 
 
-_expose_to_other_libraries(MODELS, DATASETS, TRANSFORMS, METRICS, OPTIMIZERS, HOOKS, RUNNERS, WEIGHT_INITIALIZERS)
+_expose_to_other_libraries(MODELS, DATASETS, DATA_SAMPLERS, TRANSFORMS, METRICS, OPTIMIZERS, HOOKS, LOOPS, RUNNERS,
+                           MODEL_WRAPPERS, WEIGHT_INITIALIZERS)

@@ -19,8 +19,12 @@ from mmjft.registry import DATASETS
 from mmjft.structures import LabelHierarchy, load_classes
 from ..bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
 from ..jft_dataset import IMAGE_ERRORS, run_loading, split_loading
+from ..sample_seed import SAMPLE_SEED_KEY, sample_seed, seeded
 from ..subset import _parse_size, count_threshold, fraction_threshold, subset_keys
 from .convert import INDEX_FORMAT, INDEX_VERSION
+
+# a sample's field: where it lies in its worker's stream, 'epoch/worker/block/index' (see JFTShardDataset.__iter__)
+STREAM_POSITION_KEY = 'stream_position'
 
 
 class _LoadFromShardBytes:
@@ -54,7 +58,10 @@ class JFTShardDataset(IterableDataset):
     worker ``i % (world_size * num_workers)``, global worker ``rank * num_workers + worker_id``), so an epoch
     reads every sample exactly once over all ranks and workers; samples pass a shuffle buffer. The order is
     deterministic from ``seed``, the epoch (:meth:`set_epoch`; otherwise it advances on each new iteration of a
-    persistent worker), rank and worker. A count ``subset_size`` becomes a key threshold of
+    persistent worker), rank and worker; augmentation draws from a seed per sample (seed, epoch, img_path: see
+    :mod:`mmjft.datasets.sample_seed`). Each sample carries its stream position; with
+    :class:`~mmjft.engine.ResumableIterBasedTrainLoop` a checkpoint holds where every rank's workers stand and
+    ``--resume`` continues there without replaying the data and without repeating or skipping a sample. A count ``subset_size`` becomes a key threshold of
     :mod:`mmjft.datasets.subset` computed by one streamed pass over the shards (labels and paths only) and cached
     next to the index (``<index>.subset-cache.json``); a fraction needs no pass.
 
@@ -77,8 +84,11 @@ class JFTShardDataset(IterableDataset):
         expand_hierarchy, subset_size, subset_seed, classes_subset, min_confidence, max_bad_fraction,
         bad_check_after, max_consecutive_bad: as in JFTDataset. Shards of expanded labels need
             ``expand_hierarchy=True`` and the ``min_confidence`` they were converted with.
-        shuffle (bool): shuffle the shard order per epoch and the samples in a buffer. Defaults to True.
-        shuffle_buffer (int): samples held by each worker's shuffle buffer. Defaults to 1000.
+        shuffle (bool): shuffle the shard order per epoch and the samples within blocks. Defaults to True.
+        shuffle_buffer (int): samples of a worker's shuffle block: each worker reads its shards' samples in blocks
+            of this many consecutive samples and yields each block in a random order, so a worker holds at most
+            one block of encoded images (the memory of a shuffle buffer of this size). A block, unlike a rolling
+            buffer, has a position that a resumed run can return to exactly. Defaults to 1000.
         seed (int): seed of the shard order and the buffer. Defaults to 0.
         rank, world_size (int, optional): default: mmengine.dist's (tests inject them).
         test_mode (bool): an unreadable image raises instead of being skipped. Defaults to False.
@@ -150,12 +160,16 @@ class JFTShardDataset(IterableDataset):
         self.pipeline = Compose(pipeline)
         loading, self._after_loading = split_loading(self.pipeline)
         for t in loading:
-            if isinstance(t, LoadImageFromFile) and type(t) is not LoadImageFromFile:
+            if isinstance(t, LoadImageFromFile) and type(t) is not LoadImageFromFile and \
+                    not getattr(t, 'takes_img_bytes', False):
                 raise ValueError(f'{type(self).__name__} decodes shard bytes with LoadImageFromFile\'s settings; '
-                                 f'the loader {type(t).__name__} is not supported')
-        self._loading = [_LoadFromShardBytes(t) if isinstance(t, LoadImageFromFile) else t for t in loading]
+                                 f'the loader {type(t).__name__} does not take the shard\'s bytes (takes_img_bytes)')
+        # a loader that takes ``img_bytes`` itself (``takes_img_bytes = True``, e.g. one keeping the JPEG for decoding
+        # on the GPU) is used as it is
+        self._loading = [_LoadFromShardBytes(t) if type(t) is LoadImageFromFile else t for t in loading]
         self._threshold, self._tied = self._subset_rule()
         self._epoch = 0
+        self._resume = None
 
     # ------------------------------------------------------------------ label space and subset
     @property
@@ -295,7 +309,15 @@ class JFTShardDataset(IterableDataset):
         return max(1, n // world_size)
 
     def set_epoch(self, epoch: int) -> None:
+        """The epoch of the next :meth:`__iter__` (later ones count on from it)."""
         self._epoch = epoch
+
+    def set_resume(self, state: Optional[dict]) -> None:
+        """Make the next :meth:`__iter__` continue an epoch where a run stopped: ``state`` is what
+        :class:`~mmjft.engine.ResumableIterBasedTrainLoop` saved for this rank: ``epoch``, ``num_workers``,
+        ``workers`` ({logical worker: [block, position] of the last sample consumed}) and ``next_worker`` (the
+        logical worker whose batch came next). None: start epochs from their beginning."""
+        self._resume = state
 
     def worker_shards(self, epoch: int, rank: int, world_size: int, worker: int, num_workers: int) -> list:
         """Indices of the shards one worker reads in ``epoch``."""
@@ -305,47 +327,91 @@ class JFTShardDataset(IterableDataset):
         return order[rank * num_workers + worker::world_size * num_workers]
 
     def __iter__(self):
+        """This worker's samples of the epoch: its shards' samples in blocks of ``shuffle_buffer`` consecutive
+        samples, each block shuffled (deterministically from seed, epoch, rank, worker and block). Each sample
+        carries its position (:data:`STREAM_POSITION_KEY`, ``'epoch/worker/block/index'``) so that a train loop can
+        save where each worker stands and a later :meth:`set_resume` restarts there exactly: the resumed stream
+        skips whole shards and blocks without reading their images and drops the block's samples already consumed
+        before decoding them."""
         rank, world_size = get_dist_info()
         rank = rank if self.rank is None else self.rank
         world_size = world_size if self.world_size is None else self.world_size
         info = get_worker_info()
-        worker, num_workers = (0, 1) if info is None else (info.id, info.num_workers)
+        worker_id, num_workers = (0, 1) if info is None else (info.id, info.num_workers)
         epoch = self._epoch
         self._epoch += 1
-        mine = self.worker_shards(epoch, rank, world_size, worker, num_workers)
-        stream = self._infos(mine)
-        if self.shuffle:
-            rng = random.Random(f'{self.seed}/{epoch}/{rank}/{worker}')
-            stream = wds.shuffle(self.shuffle_buffer, initial=self.shuffle_buffer, rng=rng)(stream)
-        for info in stream:
-            data = self._prepare(info)
-            if data is not None:
-                yield data
+        resume, self._resume = self._resume, None
+        start = None
+        if resume is not None and resume['epoch'] == epoch:
+            if resume['num_workers'] != num_workers:
+                raise ValueError(f'{type(self).__name__} {self.index_file}: the position to resume was saved with '
+                                 f'{resume["num_workers"]} data loader workers per rank, this run has {num_workers}')
+            # the data loader asks its workers for batches in turn from worker 0: the worker that delivered next
+            # takes that place, so batches keep the uninterrupted run's order
+            worker = (worker_id + resume['next_worker']) % num_workers
+            start = resume['workers'].get(str(worker), resume['workers'].get(worker))
+        else:
+            worker = worker_id
+        shard_ids = self.worker_shards(epoch, rank, world_size, worker, num_workers)
+        first_block, last_done = (0, -1) if start is None else (int(start[0]), int(start[1]))
+        for block, infos in self._blocks(shard_ids, first_block):
+            if self.shuffle:
+                random.Random(f'{self.seed}/{epoch}/{rank}/{worker}/{block}').shuffle(infos)
+            for i in range(last_done + 1 if block == first_block else 0, len(infos)):
+                data = self._prepare(infos[i], epoch)
+                if data is not None:
+                    data[STREAM_POSITION_KEY] = f'{epoch}/{worker}/{block}/{i}'
+                    yield data
 
-    def _infos(self, shard_ids):
+    def _blocks(self, shard_ids: Sequence[int], first_block: int = 0):
+        """``(block number, infos)`` of the worker's samples that the label and subset rules keep, block ``b``
+        holding the shards' samples ``b * shuffle_buffer`` to ``(b + 1) * shuffle_buffer - 1`` in the worker's
+        shard order; blocks before ``first_block`` are skipped (shards wholly before it are not opened)."""
+        size = max(1, int(self.shuffle_buffer))
+        skip = first_block * size
+        block, infos, pos = first_block, [], 0
         for i in shard_ids:
-            url, n = self.shard_urls[i], self.shards[i][1]
-            for sample in self._raw_samples(url, n):
-                where = f'shard {url} sample {sample["__key__"]}'
-                labels = self._labels(sample, where)
-                if labels is None:
+            n = self.shards[i][1]
+            if pos + n <= skip:
+                pos += n
+                continue
+            for sample in self._raw_samples(self.shard_urls[i], n):
+                pos += 1
+                if pos <= skip:
                     continue
-                path = sample['path'].decode('utf-8')
-                if not self._in_subset(path):
-                    continue
-                if 'img' not in sample:
-                    raise ValueError(f'{where}: member {sample["__key__"]}.img missing')
-                yield dict(img_path=path, gt_label=labels, img_bytes=sample['img'], shard=url)
+                info = self._info(sample, self.shard_urls[i])
+                if info is not None:
+                    infos.append(info)
+                if (pos - skip) % size == 0:
+                    yield block, infos
+                    block, infos = block + 1, []
+        if infos:
+            yield block, infos
 
-    def _prepare(self, info: dict):
-        try:
-            data = run_loading(self._loading, info)
-        except IMAGE_ERRORS as e:
-            if self.test_mode:
-                raise RuntimeError(f'cannot read image {info["img_path"]} of shard {info["shard"]}: {e}') from e
-            self._bad.bad(f'{info["img_path"]} (shard {info["shard"]})', e)
+    def _info(self, sample: dict, url: str) -> Optional[dict]:
+        where = f'shard {url} sample {sample["__key__"]}'
+        labels = self._labels(sample, where)
+        if labels is None:
             return None
-        data = self._after_loading(data)
+        path = sample['path'].decode('utf-8')
+        if not self._in_subset(path):
+            return None
+        if 'img' not in sample:
+            raise ValueError(f'{where}: member {sample["__key__"]}.img missing')
+        return dict(img_path=path, gt_label=labels, img_bytes=sample['img'], shard=url)
+
+    def _prepare(self, info: dict, epoch: int = 0):
+        seed = sample_seed(self.seed, epoch, info['img_path'])
+        info[SAMPLE_SEED_KEY] = seed
+        with seeded(seed):
+            try:
+                data = run_loading(self._loading, info)
+            except IMAGE_ERRORS as e:
+                if self.test_mode:
+                    raise RuntimeError(f'cannot read image {info["img_path"]} of shard {info["shard"]}: {e}') from e
+                self._bad.bad(f'{info["img_path"]} (shard {info["shard"]})', e)
+                return None
+            data = self._after_loading(data)
         if data is not None and not self.test_mode:
             data[BAD_IMAGES_KEY] = self._bad.take()
         return data
