@@ -16,8 +16,10 @@ optim_wrapper = dict(
 
 param_scheduler = dict(type='StepLR', by_epoch=False, step_size=96_000_000, gamma=0.9)  # images
 
-# evaluation every 64M images (250,000 iterations on 8 GPUs x 32)
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=1_152_000_000, val_interval=64_000_000)  # images
+# evaluation every 64M images (250,000 iterations on 8 GPUs x 32). mmjft's loop resumes the data where the checkpoint
+# left it (streaming shards; samplers with set_start) instead of replaying every batch already trained
+# (mmjft/engine/loops.py); other samplers are replayed as by mmengine's IterBasedTrainLoop.
+train_cfg = dict(type='ResumableIterBasedTrainLoop', max_iters=1_152_000_000, val_interval=64_000_000)  # images
 val_cfg = dict()
 test_cfg = dict()
 

@@ -354,6 +354,10 @@ class JFTShardDataset(IterableDataset):
             worker = worker_id
         shard_ids = self.worker_shards(epoch, rank, world_size, worker, num_workers)
         first_block, last_done = (0, -1) if start is None else (int(start[0]), int(start[1]))
+        # the state is read above, when the iterator is made (a generator's body would run at its first next())
+        return self._stream(shard_ids, epoch, rank, worker, first_block, last_done)
+
+    def _stream(self, shard_ids, epoch, rank, worker, first_block, last_done):
         for block, infos in self._blocks(shard_ids, first_block):
             if self.shuffle:
                 random.Random(f'{self.seed}/{epoch}/{rank}/{worker}/{block}').shuffle(infos)

@@ -1,0 +1,147 @@
+"""ResumableIterBasedTrainLoop (mmjft/engine/loops.py): the data position it keeps, and a kill -9 + --resume run that
+ends bit-exactly where an uninterrupted run does, over the streaming shard dataset."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.dataset import pseudo_collate
+from torch.utils.data import DataLoader
+
+from conftest import ROOT, data_root_options
+from mmjft.datasets import JFTShardDataset, convert_jsonl_to_shards
+from mmjft.engine.loops import _PositionedIterator
+from mmjft.utils import register_all_modules
+
+register_all_modules()
+
+SHARD_CONFIG = os.path.join(ROOT, 'configs/jft/resnet18-w16_1xb32_mini-jft-shards-64px.py')
+PIPELINE = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(24, 24), keep_ratio=False),
+            dict(type='RandomCrop', crop_size=16), dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+            dict(type='PackInputs')]
+
+
+@pytest.fixture(scope='module')
+def shards(mini_jft, tmp_path_factory):
+    """160 mini-JFT training images in 8 shards of 20."""
+    tmp = tmp_path_factory.mktemp('loop_shards')
+    with open(mini_jft['train_ann']) as f:
+        lines = [line for line in f if line.strip()][:160]
+    (tmp / 'train.jsonl').write_text(''.join(lines))
+    return convert_jsonl_to_shards(str(tmp / 'train.jsonl'), classes_file=mini_jft['classes_file'],
+                                   hierarchy_file=mini_jft['hierarchy_file'], img_root=mini_jft['data_root'],
+                                   out_dir=str(tmp / 'shards'), samples_per_shard=20, prefix='train')
+
+
+def loader(index, num_workers):
+    ds = JFTShardDataset(index_file=index['index_file'], pipeline=PIPELINE, shuffle_buffer=16, seed=5,
+                         rank=0, world_size=1)
+    return DataLoader(ds, batch_size=4, num_workers=num_workers, collate_fn=pseudo_collate,
+                      persistent_workers=num_workers > 0)
+
+
+def draw(it, n):
+    """(image paths, stacked inputs) of the next ``n`` batches."""
+    out = []
+    for _ in range(n):
+        batch = next(it)
+        out.append(([s.img_path for s in batch['data_samples']], torch.stack(batch['inputs'])))
+    return out
+
+
+@pytest.mark.parametrize('num_workers', [0, 2])
+def test_seek_continues_with_the_same_batches_and_crops(shards, num_workers):
+    """An epoch is 40 batches; positions taken in epoch 0 and in epoch 1 (after a persistent worker's own epoch
+    change) restart the stream at the very next batch: same images, same order, same crops and flips."""
+    reference = _PositionedIterator(loader(shards, num_workers))
+    states, batches = {}, []
+    for n in range(55):
+        batches += draw(reference, 1)
+        if n + 1 in (13, 47):
+            states[n + 1] = reference.state()
+    epoch0 = [p for paths, _ in batches[:40] for p in paths]
+    assert sorted(epoch0) == sorted(set(epoch0)) and len(epoch0) == 160  # each image once per epoch
+    assert [p for paths, _ in batches[40:44] for p in paths] != epoch0[:16]  # another order in epoch 1
+    assert states[47]['epoch'] == 1 and states[13]['epoch'] == 0
+    for done, state in states.items():
+        resumed = _PositionedIterator(loader(shards, num_workers))
+        resumed.seek(json.loads(json.dumps(state)))  # as stored in a checkpoint
+        for (paths, inputs), (ref_paths, ref_inputs) in zip(draw(resumed, 55 - done), batches[done:]):
+            assert paths == ref_paths
+            assert torch.equal(inputs, ref_inputs)
+
+
+def test_position_of_other_worker_count_is_an_error(shards):
+    ds = loader(shards, 0).dataset
+    ds.set_resume(dict(epoch=0, num_workers=4, workers={'0': [1, 2]}, next_worker=1))
+    with pytest.raises(ValueError, match='saved with 4 data loader workers per rank, this run has 1'):
+        iter(ds)
+
+
+def train(work_dir, shards, mini_jft, *extra_hooks, resume=False):
+    """tools/train.py on the shard config (8 images an iteration, 30 iterations, checkpoints every 12) with the
+    probe hooks of _resume_probe.py, started in a process of its own (a Popen whose output is in temporary files)."""
+    work_dir.mkdir(exist_ok=True)
+    hooks = ['dict(type="_resume_probe.KillHook", at_iter=%d)' % k for k in extra_hooks]
+    hooks += ['dict(type="_resume_probe.KeysPerIterationHook")', 'dict(type="_resume_probe.WeightsDigestHook")']
+    config = work_dir / 'probe_config.py'
+    config.write_text(f'_base_ = {SHARD_CONFIG!r}\ncustom_hooks = [{", ".join(hooks)}]\n')
+    cmd = [sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), '--cfg-options',
+           *data_root_options(mini_jft['data_root']),
+           f'train_dataloader.dataset.data_root={os.path.dirname(shards["index_file"])}',
+           'train_dataloader.batch_size=8', 'train_dataloader.dataset.shuffle_buffer=16',
+           'auto_scale_schedule.enable=False', 'train_cfg.max_iters=30', 'train_cfg.val_begin=1000000',
+           'default_hooks.checkpoint.interval=12', 'default_hooks.logger.interval=10', 'param_scheduler.step_size=10']
+    cmd += ['--resume'] if resume else []
+    env = dict(os.environ, OMP_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, 'tests/test_engine')]))
+    env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
+    log = open(work_dir / 'train.out', 'w+')
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
+    proc.log = log
+    return proc
+
+
+def finish(proc):
+    """(return code, output) of a :func:`train` process."""
+    code = proc.wait(timeout=600)
+    proc.log.seek(0)
+    return code, proc.log.read()
+
+
+def keys_by_iter(work_dir):
+    out = {}
+    for line in (work_dir / 'keys.jsonl').read_text().splitlines():
+        rec = json.loads(line)
+        out.setdefault(rec['iter'], []).append(rec['keys'])
+    return out
+
+
+def test_kill_then_resume_matches_an_uninterrupted_run(shards, mini_jft, tmp_path):
+    """8 images x 2 workers per iteration, 20 iterations an epoch, checkpoints at 12 and 24, a SIGKILL before
+    iteration 27, then --resume: the resumed run continues at 24 (epoch 1) with the batches the killed run had
+    drawn, and ends with the uninterrupted run's weights, bit for bit (CPU, one thread, same seed)."""
+    whole, cut = tmp_path / 'whole', tmp_path / 'cut'
+    uninterrupted, killed_run = train(whole, shards, mini_jft), train(cut, shards, mini_jft, 27)  # side by side
+    code, out = finish(killed_run)
+    assert code == -9, out[-4000:]
+    assert not (cut / 'weights.sha1').exists()
+    killed = keys_by_iter(cut)
+    assert sorted(killed) == list(range(27))
+    code, log = finish(train(cut, shards, mini_jft, resume=True))
+    assert code == 0, log[-4000:]
+    assert 'resuming the data at epoch 1, 4 batches into it (no replay)' in log, log[-3000:]
+    assert 'Advance dataloader' not in log and 'drawing' not in log
+    code, out = finish(uninterrupted)
+    assert code == 0, out[-4000:]
+    seen, reference = keys_by_iter(cut), keys_by_iter(whole)
+    assert sorted(reference) == list(range(30))
+    # iterations 24-26 were drawn twice (before the kill and after the resume), identically
+    assert {i: len(v) for i, v in seen.items() if len(v) > 1} == {24: 2, 25: 2, 26: 2}
+    assert all(seen[i][0] == seen[i][1] for i in (24, 25, 26))
+    assert [seen[i][-1] for i in range(30)] == [reference[i][0] for i in range(30)]
+    epoch0 = [k for i in range(20) for k in seen[i][-1]]
+    assert len(epoch0) == len(set(epoch0)) == 160
+    assert (cut / 'weights.sha1').read_text() == (whole / 'weights.sha1').read_text()
