@@ -4,6 +4,7 @@ import json
 import os
 import os.path as osp
 import random
+import tarfile
 from typing import Optional, Sequence, Union
 
 import mmcv
@@ -11,7 +12,7 @@ import numpy as np
 import webdataset as wds
 from mmcv.transforms import LoadImageFromFile
 from mmengine.dataset import Compose
-from mmengine.dist import get_dist_info
+from mmengine.dist import broadcast_object_list, get_dist_info, get_rank, is_distributed
 from mmengine.logging import print_log
 from torch.utils.data import IterableDataset, get_worker_info
 
@@ -42,6 +43,26 @@ class _LoadFromShardBytes:
             img = img.astype(np.float32)
         results.update(img=img, img_shape=img.shape[:2], ori_shape=img.shape[:2])
         return results
+
+
+def _label_members(path: str):
+    """A local shard's samples without their ``.img`` members, as webdataset groups them (``__key__`` and the
+    member suffixes); tarfile seeks over the members it does not read."""
+    sample = None
+    with tarfile.open(path, 'r:') as tar:
+        for member in tar:
+            if not member.isfile():
+                continue
+            key, _, suffix = osp.basename(member.name).partition('.')
+            key = osp.join(osp.dirname(member.name), key)
+            if sample is None or sample['__key__'] != key:
+                if sample is not None:
+                    yield sample
+                sample = {'__key__': key}
+            if suffix != 'img':
+                sample[suffix] = tar.extractfile(member).read()
+    if sample is not None:
+        yield sample
 
 
 def _is_url(name: str) -> bool:
@@ -214,12 +235,15 @@ class JFTShardDataset(IterableDataset):
                 return None
         return ids
 
-    def _raw_samples(self, url: str, expected: Optional[int] = None):
+    def _raw_samples(self, url: str, expected: Optional[int] = None, images: bool = True):
         """The shard's samples (dicts of bytes); an unreadable tar, a sample without a path, or a sample count other
-        than the index's raise errors naming the shard."""
+        than the index's raise errors naming the shard. ``images=False``: a local shard's image members are not
+        read (tarfile seeks over them: a pass over labels reads the tar headers and the small members only)."""
         n = 0
+        samples = (_label_members(url) if not images and not _is_url(url)
+                   else wds.tariterators.tarfile_samples([dict(url=url)]))
         try:
-            for sample in wds.tariterators.tarfile_samples([dict(url=url)]):
+            for sample in samples:
                 if 'path' not in sample:
                     raise ValueError(f'member {sample.get("__key__")}.path missing')
                 n += 1
@@ -248,6 +272,16 @@ class JFTShardDataset(IterableDataset):
         fraction, count = _parse_size(self.subset_size)
         if fraction is not None:
             return fraction_threshold(fraction), None
+        if is_distributed() and self.rank is None:  # one rank counts (or reads the cache), the others are told
+            entry = [self._cached_count(count) if get_rank() == 0 else None]
+            broadcast_object_list(entry, src=0)
+            return entry[0]['threshold'], entry[0]['tied']
+        entry = self._cached_count(count)
+        return entry['threshold'], entry['tied']
+
+    def _cached_count(self, count: int) -> dict:
+        """The count subset's rule from the cache next to the index, or from a pass over the shards' labels (then
+        cached)."""
         cache_file = osp.splitext(self.index_file)[0] + '.subset-cache.json'
         key = self._cache_key()
         cache = {}
@@ -255,8 +289,7 @@ class JFTShardDataset(IterableDataset):
             with open(cache_file, encoding='utf-8') as f:
                 cache = json.load(f)
             if key in cache:
-                entry = cache[key]
-                return entry['threshold'], entry['tied']
+                return cache[key]
         entry = self._count_pass(count)
         cache[key] = entry
         try:  # atomic: ranks computing it at once each write a whole file
@@ -267,12 +300,12 @@ class JFTShardDataset(IterableDataset):
         except OSError as e:
             print_log(f'{type(self).__name__}: cannot cache the subset threshold in {cache_file} ({e})',
                       logger='current', level=30)
-        return entry['threshold'], entry['tied']
+        return entry
 
     def _candidates(self):
         """(img_path, key) of every sample the label rules keep, over all shards, in index order."""
         for url, (_, n) in zip(self.shard_urls, self.shards):
-            for sample in self._raw_samples(url, n):
+            for sample in self._raw_samples(url, n, images=False):
                 if self._labels(sample, f'shard {url} sample {sample["__key__"]}') is not None:
                     path = sample['path'].decode('utf-8')
                     yield path, subset_keys([path], self.subset_seed)[0]
