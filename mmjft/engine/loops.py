@@ -209,16 +209,17 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             epoch_len = len(self.dataloader)
             saved = dict(epoch=self._iter // epoch_len, batches=self._iter % epoch_len, workers={}, next_worker=None,
                          num_workers=it.num_workers, world_size=get_dist_info()[1])
-        world_size = get_dist_info()[1]
-        if (saved['world_size'], saved['num_workers']) != (world_size, it.num_workers):
-            msg = (f'the checkpoint\'s data position was saved with {saved["world_size"]} ranks x '
-                   f'{saved["num_workers"]} data loader workers, this run has {world_size} x {it.num_workers}')
+        # a stream's positions are per rank and worker; a sampler's (epoch, batches) only needs the same ranks
+        layout = (get_dist_info()[1], it.num_workers)
+        saved_layout = (saved['world_size'], saved['num_workers'])
+        if saved_layout[:1 + it.streaming] != layout[:1 + it.streaming]:
+            msg = (f'the checkpoint\'s data position was saved with {saved_layout[0]} ranks x {saved_layout[1]} data '
+                   f'loader workers, this run has {layout[0]} x {layout[1]}')
             if self.exact_resume:
                 raise ValueError(f'{msg}: resume with the same numbers, or set train_cfg.exact_resume=False to start '
                                  f'epoch {saved["epoch"]}\'s data over')
             print_log(f'{msg}: epoch {saved["epoch"]}\'s data starts over (exact_resume=False)', logger='current',
                       level=logging.WARNING)
-            saved = dict(saved, batches=0, workers={}, next_worker=None)
             it.epoch = int(saved['epoch'])
             return
         it.seek(saved)

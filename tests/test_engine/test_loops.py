@@ -145,3 +145,23 @@ def test_kill_then_resume_matches_an_uninterrupted_run(shards, mini_jft, tmp_pat
     epoch0 = [k for i in range(20) for k in seen[i][-1]]
     assert len(epoch0) == len(set(epoch0)) == 160
     assert (cut / 'weights.sha1').read_text() == (whole / 'weights.sha1').read_text()
+
+
+@pytest.mark.parametrize('exact', [True, False])
+def test_position_of_another_world_size(shards, mini_jft, tmp_path, exact):
+    """A position saved by 2 ranks cannot be continued by 1: an error naming both layouts, or (exact_resume=False) the
+    saved epoch's data starts over."""
+    from conftest import build_runner
+    runner = build_runner(SHARD_CONFIG, mini_jft['data_root'], tmp_path, {
+        'train_dataloader.dataset.data_root': os.path.dirname(shards['index_file']), 'train_cfg.exact_resume': exact})
+    loop = runner.train_loop
+    loop._iter = 5
+    loop.saved_position = dict(iter=5, world_size=2, num_workers=2, epoch=3, batches=5, workers={'0': [0, 19]},
+                               next_worker=1)
+    if exact:
+        with pytest.raises(ValueError, match=r'saved with 2 ranks x 2 data loader workers, this run has 1 x 2'):
+            loop._seek_data()
+    else:
+        loop._seek_data()
+        it = loop.dataloader_iterator
+        assert (it.epoch, it.batches, it.workers, it._resume) == (3, 0, {}, None)
