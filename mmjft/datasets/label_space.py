@@ -1,5 +1,9 @@
-"""The size of a JFT-style dataset's label space, read from its config before the dataset is built."""
+"""The label space of a JFT-style dataset: its size read from its config before the dataset is built, and the map
+of a ``classes_subset``."""
+import json
 import os.path as osp
+
+import numpy as np
 
 from mmjft.structures import load_classes
 
@@ -7,8 +11,10 @@ from mmjft.structures import load_classes
 def label_space_size(dataset_cfg) -> int:
     """Number of classes a :class:`JFTDataset` config will have: its ``classes_subset`` (a list, or a file of names)
     or else its ``classes_file``, both relative to ``data_root``. Wrappers (``dataset=dict(...)``) are unwrapped."""
-    while 'classes_file' not in dataset_cfg and isinstance(dataset_cfg.get('dataset'), dict):
+    while not {'classes_file', 'index_file'} & set(dataset_cfg) and isinstance(dataset_cfg.get('dataset'), dict):
         dataset_cfg = dataset_cfg['dataset']
+    if 'classes_file' not in dataset_cfg and 'index_file' in dataset_cfg:  # JFTShardDataset: the index names it
+        dataset_cfg = _shard_classes(dataset_cfg)
     if 'classes_file' not in dataset_cfg:
         raise ValueError(f"num_classes='auto' needs a dataset with a classes_file, got type "
                          f"{dataset_cfg.get('type')!r}")
@@ -18,3 +24,31 @@ def label_space_size(dataset_cfg) -> int:
         return len(subset)
     path = subset if subset is not None else dataset_cfg['classes_file']
     return len(load_classes(path if osp.isabs(path) else osp.join(root, path)))
+
+
+def _shard_classes(dataset_cfg) -> dict:
+    """A shard dataset's config with the ``classes_file`` its index names (as a path from ``data_root``)."""
+    root = dataset_cfg.get('data_root', '')
+    index_file = dataset_cfg['index_file']
+    index_file = index_file if osp.isabs(index_file) else osp.join(root, index_file)
+    with open(index_file, encoding='utf-8') as f:
+        classes_file = json.load(f).get('classes_file')
+    if classes_file is None:
+        raise ValueError(f'{index_file}: the shard index names no classes_file')
+    return dict(dataset_cfg, classes_file=osp.abspath(osp.join(osp.dirname(index_file), classes_file)))
+
+
+def classes_subset_map(hierarchy, classes_subset) -> tuple:
+    """``(label_map, names)`` of a dataset restricted to ``classes_subset`` (a list of names, or a resolved path of
+    a file of them): ``label_map`` sends a full class id to its position in ``names`` (-1: not kept); ``(None, all
+    classes)`` without a subset. A name outside the classes file is an error."""
+    if classes_subset is None:
+        return None, list(hierarchy.classes)
+    names = load_classes(classes_subset) if isinstance(classes_subset, str) else list(classes_subset)
+    unknown = [n for n in names if n not in hierarchy.class_to_idx]
+    if unknown:
+        raise ValueError(f'classes_subset names {len(unknown)} classes that are not in the classes file: '
+                         f'{unknown[:10]}')
+    label_map = np.full(hierarchy.num_classes, -1, dtype=np.int64)
+    label_map[[hierarchy.class_to_idx[n] for n in names]] = np.arange(len(names))
+    return label_map, names
