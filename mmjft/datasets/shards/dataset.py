@@ -20,6 +20,7 @@ from mmjft.registry import DATASETS
 from mmjft.structures import LabelHierarchy, load_classes
 from ..bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
 from ..jft_dataset import IMAGE_ERRORS, run_loading, split_loading
+from ..label_space import classes_subset_map
 from ..sample_seed import SAMPLE_SEED_KEY, sample_seed, seeded
 from ..subset import _parse_size, count_threshold, fraction_threshold, subset_keys
 from .convert import INDEX_FORMAT, INDEX_VERSION
@@ -168,7 +169,7 @@ class JFTShardDataset(IterableDataset):
         self.expand_hierarchy = expand_hierarchy
         self.min_confidence = float(min_confidence)
         self.classes_subset = rooted(classes_subset) if isinstance(classes_subset, str) else classes_subset
-        self._label_map, classes = self._label_space(self.classes_subset)
+        self._label_map, classes = classes_subset_map(self.hierarchy, self.classes_subset)
         self._metainfo = dict(metainfo or {}, classes=tuple(classes))
         self.subset_size, self.subset_seed = subset_size, subset_seed
         self.shuffle, self.shuffle_buffer, self.seed = shuffle, shuffle_buffer, seed
@@ -196,18 +197,6 @@ class JFTShardDataset(IterableDataset):
     @property
     def metainfo(self) -> dict:
         return dict(self._metainfo)
-
-    def _label_space(self, classes_subset):
-        if classes_subset is None:
-            return None, list(self.hierarchy.classes)
-        names = load_classes(classes_subset) if isinstance(classes_subset, str) else list(classes_subset)
-        unknown = [n for n in names if n not in self.hierarchy.class_to_idx]
-        if unknown:
-            raise ValueError(f'classes_subset names {len(unknown)} classes that are not in the classes file: '
-                             f'{unknown[:10]}')
-        label_map = np.full(self.hierarchy.num_classes, -1, dtype=np.int64)
-        label_map[[self.hierarchy.class_to_idx[n] for n in names]] = np.arange(len(names))
-        return label_map, names
 
     def _labels(self, sample: dict, where: str) -> Optional[np.ndarray]:
         """The sample's labels in the dataset's label space (JFTDataset's order of rules), None if dropped."""
