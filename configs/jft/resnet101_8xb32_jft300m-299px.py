@@ -5,6 +5,9 @@ Cost:     4.5M iterations x 256 images = 1.152B images. Raw PyTorch reaches ~1,6
           in bf16 + channels_last (reference figures: docs/benchmarks.md): ~8 days on 8 such GPUs if the input
           pipeline keeps up; the paper took ~2 months on 50 K80s.
 Evaluate: python tools/test.py configs/jft/resnet101_8xb32_jft300m-299px.py CKPT   (FastEval14k mAP@100)
+Step:     the fast GPU step, on in every JFT config (bf16 autocast, channels_last, torch.compile); each switches off:
+          --cfg-options optim_wrapper.type=OptimWrapper channels_last=False compile=False. Step speed against plain
+          PyTorch: tools/analysis_tools/benchmark_train_step.py (docs/benchmarks.md).
 """
 _base_ = [
     '../_base_/models/resnet101_jft.py',
@@ -21,3 +24,11 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=64_000_000, max_keep_ckpts=20),
     images_seen=dict(at_images=[384_000_000, 768_000_000, 1_152_000_000]),
 )
+
+# The fast GPU step (mmjft/engine/runner.py): bf16 autocast without loss scaling (bf16 has fp32's exponent range),
+# convolutions in channels_last, and mmengine's torch.compile of model.train_step (the first iterations compile).
+# On a CPU host AmpOptimWrapper runs bf16 CPU autocast (mmjft/engine/amp.py).
+optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16', loss_scale=dict(enabled=False))
+channels_last = True
+compile = True
+env_cfg = dict(cudnn_benchmark=True)  # fixed 299 px input: let cuDNN pick its fastest convolution algorithms

@@ -1,10 +1,31 @@
 """mmengine's Runner plus what needs the real world size or the data at build time."""
+import torch
 from mmengine.dist import get_world_size
 from mmengine.runner import Runner as MMEngineRunner
 
 from mmjft.datasets.label_space import label_space_size
 from mmjft.registry import RUNNERS
+from .amp import AMP_ONLY_KEYS
 from .schedule import apply_auto_scale_schedule
+
+
+def _batch_to_channels_last(module, args, output):
+    """Forward hook of a data preprocessor: its 4-D image batch in ``torch.channels_last`` (NHWC in memory)."""
+    inputs = output.get('inputs') if isinstance(output, dict) else None
+    if isinstance(inputs, torch.Tensor) and inputs.dim() == 4:
+        output['inputs'] = inputs.contiguous(memory_format=torch.channels_last)
+    return output
+
+
+def use_channels_last(model: torch.nn.Module) -> torch.nn.Module:
+    """``model``'s 4-D parameters and buffers (convolution weights) in ``torch.channels_last``, and the batch its data
+    preprocessor returns too, so that every convolution runs NHWC (cuDNN's fast layout for bf16 / fp16 tensor cores)
+    without a layout conversion. The optimizer's state, built later from the parameters, follows their layout."""
+    model.to(memory_format=torch.channels_last)
+    preprocessor = getattr(model, 'data_preprocessor', None)
+    if isinstance(preprocessor, torch.nn.Module):
+        preprocessor.register_forward_hook(_batch_to_channels_last)
+    return model
 
 
 @RUNNERS.register_module()
@@ -20,6 +41,19 @@ class Runner(MMEngineRunner):
        no hand-counted head size.
     3. ``default_hooks=dict(name=None)`` switches off any default hook, mmjft's too (``label_space``,
        ``bad_images``, ``invalid_loss``); mmengine accepts None only for its own six.
+    4. ``channels_last=True``: the model's convolution weights and the data preprocessor's output batch in
+       ``torch.channels_last`` (:func:`use_channels_last`), set before the model is moved and wrapped.
+
+    The fast GPU step is three config switches (the JFT configs turn all three on; docs/benchmarks.md)::
+
+        optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16', loss_scale=dict(enabled=False))
+        channels_last = True   # this Runner's
+        compile = True         # mmengine's: torch.compile of model.train_step
+
+    and each switches off from the command line: ``--cfg-options optim_wrapper.type=OptimWrapper channels_last=False
+    compile=False`` (a plain ``OptimWrapper`` drops the AMP-only keys ``dtype``, ``loss_scale``, ``use_fsdp``).
+    In mmjft configs ``AmpOptimWrapper`` is :class:`mmjft.engine.amp.AmpOptimWrapper`: mmengine's on a GPU, bf16 CPU
+    autocast on a CPU host.
     """
 
     def build_model(self, model):
@@ -29,7 +63,20 @@ class Runner(MMEngineRunner):
             model['head']['num_classes'] = label_space_size(dataset)
             self.cfg.model.head.num_classes = model['head']['num_classes']
             self.logger.info(f"model.head.num_classes='auto' -> {model['head']['num_classes']} (the data's classes)")
-        return super().build_model(model)
+        model = super().build_model(model)
+        if self.cfg.get('channels_last', False):
+            use_channels_last(model)
+            self.logger.info('channels_last=True: convolution weights and input batches in torch.channels_last')
+        return model
+
+    def build_optim_wrapper(self, optim_wrapper):
+        if isinstance(optim_wrapper, dict) and 'optimizer' in optim_wrapper and \
+                optim_wrapper.get('type', 'OptimWrapper') in ('OptimWrapper', 'mmengine.OptimWrapper'):
+            dropped = [k for k in AMP_ONLY_KEYS if k in optim_wrapper]
+            if dropped:
+                optim_wrapper = {k: v for k, v in optim_wrapper.items() if k not in dropped}
+                self.logger.info(f'optim_wrapper.type=OptimWrapper (float32): dropped the AMP-only {dropped}')
+        return super().build_optim_wrapper(optim_wrapper)
 
     def register_hooks(self, default_hooks=None, custom_hooks=None):
         if default_hooks is not None:
