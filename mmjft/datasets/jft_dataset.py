@@ -12,9 +12,10 @@ from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.datasets.transforms import PackInputs
 
 from mmjft.registry import DATASETS
-from mmjft.structures import LabelHierarchy, load_classes
+from mmjft.structures import LabelHierarchy
 from .bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
 from .exclusion import excluded_mask
+from .label_space import classes_subset_map
 from .subset import select_subset
 
 # What a missing or undecodable file raises inside mmcv's LoadImageFromFile (FileNotFoundError, PIL's
@@ -41,6 +42,26 @@ def run_loading(loading, info: dict) -> dict:
         data = transform(data)
         if data is None:
             raise OSError(f'{type(transform).__name__} returned nothing')
+    return data
+
+
+def load_or_skip(loading, after_loading: Compose, info: dict, bad: ConsecutiveBadImages, test_mode: bool,
+                 name: Optional[str] = None):
+    """Run a pipeline split by :func:`split_loading` on ``info``. An error of the loading transforms
+    (:data:`IMAGE_ERRORS`) raises a RuntimeError naming the image in ``test_mode``; in training the image is counted
+    bad (as ``name``, default its ``img_path``) and None is returned (another sample takes its place). A good
+    training sample gets the failed paths since the last good one under :data:`BAD_IMAGES_KEY`."""
+    name = info['img_path'] if name is None else name
+    try:
+        data = run_loading(loading, info)
+    except IMAGE_ERRORS as e:
+        if test_mode:
+            raise RuntimeError(f'cannot read evaluation image {name}: {e}') from e
+        bad.bad(name, e)
+        return None
+    data = after_loading(data)
+    if data is not None and not test_mode:
+        data[BAD_IMAGES_KEY] = bad.take()
     return data
 
 
@@ -188,20 +209,8 @@ class JFTDataset(MultiLabelDataset):
 
     def _label_space(self, classes_subset, rooted):
         """Map from full class ids to the dataset's label ids (-1: not kept), and the kept class names."""
-        all_classes = self.hierarchy.classes
-        if classes_subset is None:
-            return None, list(all_classes)
-        if isinstance(classes_subset, str):
-            names = load_classes(rooted(classes_subset))
-        else:
-            names = list(classes_subset)
-        unknown = [n for n in names if n not in self.hierarchy.class_to_idx]
-        if unknown:
-            raise ValueError(f'classes_subset names {len(unknown)} classes that are not in the classes file: '
-                             f'{unknown[:10]}')
-        label_map = np.full(len(all_classes), -1, dtype=np.int64)
-        label_map[[self.hierarchy.class_to_idx[n] for n in names]] = np.arange(len(names))
-        return label_map, names
+        return classes_subset_map(self.hierarchy, rooted(classes_subset) if isinstance(classes_subset, str)
+                                  else classes_subset)
 
     # ------------------------------------------------------------------ annotation parsing
     def _parse_line(self, line: str, lineno: int) -> tuple:
@@ -269,18 +278,7 @@ class JFTDataset(MultiLabelDataset):
     def prepare_data(self, idx: int):
         """Run the pipeline. In training a missing or corrupt image returns None (mmengine then draws another) and
         its path travels to the main process in the next good sample's ``'bad_images'`` field."""
-        info = self.get_data_info(idx)
-        try:
-            data = run_loading(self._loading, info)
-        except IMAGE_ERRORS as e:
-            if self.test_mode:
-                raise RuntimeError(f'cannot read evaluation image {info["img_path"]}: {e}') from e
-            self._bad.bad(info['img_path'], e)
-            return None
-        data = self._after_loading(data)
-        if data is not None and not self.test_mode:
-            data[BAD_IMAGES_KEY] = self._bad.take()
-        return data
+        return load_or_skip(self._loading, self._after_loading, self.get_data_info(idx), self._bad, self.test_mode)
 
     def class_counts(self) -> np.ndarray:
         """Number of images carrying each label of the dataset's label space (after expansion and subsets)."""

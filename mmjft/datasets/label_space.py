@@ -5,7 +5,7 @@ import os.path as osp
 
 import numpy as np
 
-from mmjft.structures import load_classes
+from mmjft.structures import LabelHierarchy, load_classes
 
 
 def label_space_size(dataset_cfg) -> int:
@@ -52,3 +52,24 @@ def classes_subset_map(hierarchy, classes_subset) -> tuple:
     label_map = np.full(hierarchy.num_classes, -1, dtype=np.int64)
     label_map[[hierarchy.class_to_idx[n] for n in names]] = np.arange(len(names))
     return label_map, names
+
+
+def index_label_space(index_file: str, index: dict, expand_hierarchy: bool, min_confidence: float) -> tuple:
+    """``(classes_file, hierarchy)`` of a converted dataset (tar shards, compiled index) from its index: the
+    ``classes_file`` / ``hierarchy_file`` it names (relative to the index), checked against its ``num_classes``.
+    Stored ``labels='expanded'`` need ``expand_hierarchy=True`` and the ``min_confidence`` they were made with."""
+    here = osp.dirname(index_file)
+    classes_file = osp.join(here, index['classes_file'])
+    hierarchy = LabelHierarchy.from_files(
+        classes_file, None if index['hierarchy_file'] is None else osp.join(here, index['hierarchy_file']))
+    if hierarchy.num_classes != index['num_classes']:
+        raise ValueError(f'{index_file}: index says {index["num_classes"]} classes, {classes_file} has '
+                         f'{hierarchy.num_classes}')
+    if index['labels'] == 'expanded':
+        if not expand_hierarchy:
+            raise ValueError(f'{index_file}: holds expanded labels; expand_hierarchy=False needs one made with raw '
+                             'labels')
+        if float(min_confidence) != index['min_confidence']:
+            raise ValueError(f'{index_file}: expanded labels made with min_confidence={index["min_confidence"]}, '
+                             f'not {min_confidence}; use raw labels to choose it')
+    return classes_file, hierarchy

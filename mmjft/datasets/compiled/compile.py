@@ -1,0 +1,126 @@
+"""JFT JSONL (+ classes + hierarchy) -> a compiled index (see :mod:`.index` for the layout), read by
+:class:`~mmjft.datasets.JFTCompiledDataset`.
+
+One streamed pass over the JSONL: lines are parsed in chunks of ``chunk_lines`` and appended to the array files, so
+the writer holds one chunk, never N records. Every line goes through JFTDataset's parser
+(:func:`~mmjft.datasets.jft_dataset.parse_jsonl_record`), so the checks and their ``file:line`` errors are the same:
+malformed JSON, a line that is not an object with a string ``img_path``, ``labels`` / ``confidences`` /
+``negatives`` of the wrong type or length, unknown class names, ids outside the classes file, a class both in
+``labels`` and ``negatives``. On top: bytes that are not UTF-8, and an ``img_path`` that cannot be written as
+UTF-8 (a lone surrogate escape), both naming ``file:line``. Blank lines are skipped (as JFTDataset does) and counted.
+
+``labels='raw'`` stores the JSONL's labels with their confidences: the dataset applies ``min_confidence`` and the
+hierarchy expansion per sample, so one index serves every choice of them. ``labels='expanded'`` applies
+``min_confidence`` here and stores the sorted ancestor-expanded ids (the dataset then needs
+``expand_hierarchy=True`` and the same ``min_confidence``); no confidences are stored. Negatives (partially
+annotated evaluation images) are counted in the header's stats, not stored: the index is for training.
+
+Images are not opened: the index is built from the JSONL alone (for 300M images in minutes, not days); a missing or
+corrupt image is skipped and counted by the dataset when it is read, as JFTDataset does. Deterministic: the same
+files give byte-identical arrays and header.
+"""
+import hashlib
+import os
+import os.path as osp
+import shutil
+from typing import Optional
+
+import numpy as np
+
+from mmjft.structures import LabelHierarchy
+from ..jft_dataset import parse_jsonl_record
+from ..shards.convert import MAX_INT16_CLASSES
+from .index import ArrayFiles, write_header
+
+
+def compile_jsonl_index(ann_file: str, classes_file: str, out_dir: str, hierarchy_file: Optional[str] = None,
+                        labels: str = 'raw', min_confidence: float = 0.0, chunk_lines: int = 65536) -> dict:
+    """Write the compiled index of ``ann_file`` into ``out_dir``; return its header with ``index_file`` added.
+
+    Args:
+        ann_file, classes_file, hierarchy_file: JFTDataset's files (absolute or relative to the working directory).
+        out_dir: output folder (created); an index already there is overwritten, its selection cache removed.
+        labels: ``'raw'`` or ``'expanded'`` (see the module docstring).
+        min_confidence: for ``'expanded'`` only: labels under it are dropped before expansion.
+        chunk_lines: JSONL lines parsed per chunk (the writer's memory).
+    """
+    if labels not in ('raw', 'expanded'):
+        raise ValueError(f"labels must be 'raw' or 'expanded', got {labels!r}")
+    if labels == 'raw' and min_confidence:
+        raise ValueError('min_confidence applies at compilation only to expanded labels; a raw index keeps the '
+                         'confidences and the dataset applies min_confidence when reading')
+    if chunk_lines < 1:
+        raise ValueError(f'chunk_lines must be positive, got {chunk_lines}')
+    hierarchy = LabelHierarchy.from_files(classes_file, hierarchy_file)
+    if hierarchy.num_classes > MAX_INT16_CLASSES:
+        raise ValueError(f'{classes_file}: {hierarchy.num_classes} classes do not fit int16 label ids')
+    os.makedirs(out_dir, exist_ok=True)
+    shutil.rmtree(osp.join(out_dir, 'cache'), ignore_errors=True)  # selections of a previous index
+    shutil.copyfile(classes_file, osp.join(out_dir, 'classes.txt'))
+    if hierarchy_file is not None:
+        shutil.copyfile(hierarchy_file, osp.join(out_dir, 'hierarchy.json'))
+    names = ['paths', 'path_offsets', 'label_indptr', 'label_ids'] + (['label_conf'] if labels == 'raw' else [])
+    files = ArrayFiles(out_dir, names)
+    files.append('path_offsets', [0])
+    files.append('label_indptr', [0])
+    stats = dict(lines=0, blank_lines=0, raw_labels=0, dropped_low_confidence=0, labels=0, empty_label_images=0,
+                 partially_annotated_images=0)
+    ends = dict(paths=0, labels=0)
+    digest = hashlib.sha1()
+    chunk = []
+
+    def flush():
+        paths, ids, confs = zip(*chunk)
+        if labels == 'expanded':
+            ids = hierarchy.expand_batch(ids)
+        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+        blob = b''.join(paths)
+        files.append('paths', np.frombuffer(blob, dtype=np.uint8))
+        files.append('path_offsets', ends['paths'] + np.cumsum([len(p) for p in paths], dtype=np.int64))
+        files.append('label_indptr', ends['labels'] + np.cumsum(lengths))
+        files.append('label_ids', np.concatenate(ids) if lengths.sum() else np.zeros(0, np.int16))
+        if labels == 'raw':
+            files.append('label_conf', np.concatenate(confs) if lengths.sum() else np.zeros(0))
+        ends['paths'] += len(blob)
+        ends['labels'] += int(lengths.sum())
+        stats['labels'] += int(lengths.sum())
+        stats['empty_label_images'] += int((lengths == 0).sum())
+        chunk.clear()
+
+    with open(ann_file, 'rb') as f:
+        for lineno, raw in enumerate(f, 1):
+            digest.update(raw)
+            where = f'{ann_file}:{lineno}'
+            try:
+                line = raw.decode('utf-8')
+            except UnicodeDecodeError as e:
+                raise ValueError(f'{where}: not UTF-8 text ({e.reason} at byte {e.start})') from None
+            if not line.strip():
+                stats['blank_lines'] += 1
+                continue
+            path, ids, conf, negatives = parse_jsonl_record(line, where, hierarchy)
+            try:
+                path_bytes = path.encode('utf-8')
+            except UnicodeEncodeError as e:
+                raise ValueError(f'{where}: img_path {path!r} cannot be written as UTF-8 ({e.reason})') from None
+            stats['lines'] += 1
+            stats['raw_labels'] += ids.size
+            stats['partially_annotated_images'] += negatives is not None
+            if conf is None:
+                conf = np.full(ids.size, np.inf)  # no confidences: kept by every min_confidence, as in JFTDataset
+            elif labels == 'expanded' and min_confidence > 0:
+                keep = conf >= min_confidence
+                stats['dropped_low_confidence'] += int((~keep).sum())
+                ids = ids[keep]
+            chunk.append((path_bytes, ids, conf))
+            if len(chunk) == chunk_lines:
+                flush()
+    if chunk:
+        flush()
+    arrays = files.close()
+    header = dict(num_samples=stats['lines'], labels=labels, min_confidence=float(min_confidence),
+                  num_classes=hierarchy.num_classes, classes_file='classes.txt',
+                  hierarchy_file='hierarchy.json' if hierarchy_file is not None else None,
+                  source=osp.basename(ann_file), source_sha1=digest.hexdigest(), arrays=arrays, stats=stats)
+    index_file = write_header(out_dir, header)
+    return dict(header, index_file=index_file)

@@ -1,0 +1,193 @@
+"""Which samples of a compiled index a dataset keeps, as one index array computed once, cached and mapped.
+
+JFTDataset's rules, in its order: drop labels under ``min_confidence`` -> add their ancestors -> restrict to
+``classes_subset`` (an image left without a label is dropped) -> keep the nested random ``subset_size`` of
+:mod:`mmjft.datasets.subset` (same keys, same threshold rules, ties at the cut of a count broken by path). The
+result is the ascending positions of the kept samples: position ``i`` of the dataset is the ``i``-th kept line of
+the JSONL, as in JFTDataset.
+
+Computed in chunks over the mapped arrays (the label rules vectorised through one sparse product per chunk), so its
+memory does not grow with N: a count subset spills the candidates' positions and keys to temporary files in the
+cache folder and finds the threshold with a 65,536-bin histogram of the keys' top 16 bits plus one small partition
+of the bin that holds the cut. The result goes to ``<cache>/selection-<hash>.{u4,u8}`` (uint32 below 2**32
+samples) with a JSON sidecar naming the settings; an ``flock`` makes concurrent ranks compute it once, the others
+wait and map it.
+"""
+import fcntl
+import hashlib
+import json
+import os
+import os.path as osp
+from typing import Callable, Optional
+
+import numpy as np
+import scipy.sparse as sp
+from mmengine.logging import print_log
+
+from ..subset import _parse_size, fraction_threshold, subset_keys
+
+CHUNK = 1 << 18
+HIST_SHIFT = 48  # keys' top 16 bits index the histogram
+
+
+class LabelRule:
+    """A sample's labels in the dataset's label space from the stored ids (and confidences), JFTDataset's rules.
+
+    Args:
+        hierarchy: the index's :class:`~mmjft.structures.LabelHierarchy`.
+        stored: the index's ``labels`` (``'raw'``: apply ``min_confidence`` and the expansion here).
+        min_confidence, expand: JFTDataset's ``min_confidence`` and ``expand_hierarchy``.
+        label_map: full class id -> dataset label id (-1: outside ``classes_subset``), or None.
+    """
+
+    def __init__(self, hierarchy, stored: str, min_confidence: float, expand: bool, label_map: Optional[np.ndarray]):
+        self.hierarchy, self.stored, self.min_confidence = hierarchy, stored, float(min_confidence)
+        self.expand, self.label_map = expand, label_map
+
+    def labels(self, ids: np.ndarray, conf: Optional[np.ndarray]) -> np.ndarray:
+        """Sorted int64 labels of one sample (empty: ``classes_subset`` drops the sample, or it has none)."""
+        ids = ids.astype(np.int64)
+        if self.stored == 'raw':
+            if self.min_confidence > 0:
+                ids = ids[conf >= self.min_confidence]
+            ids = self.hierarchy.expand(ids) if self.expand else np.unique(ids)
+        if self.label_map is not None:
+            mapped = self.label_map[ids]
+            ids = np.sort(mapped[mapped >= 0])
+        return ids
+
+    def keeps(self, ids: np.ndarray, conf: Optional[np.ndarray], lengths: np.ndarray) -> np.ndarray:
+        """Whether ``classes_subset`` keeps each of a chunk's samples (CSR ``ids`` / ``conf`` with row
+        ``lengths``): :meth:`labels` is not empty. Every sample when there is no ``classes_subset``."""
+        n = lengths.size
+        if self.label_map is None:
+            return np.ones(n, dtype=bool)
+        ids, rows = ids.astype(np.int64), np.repeat(np.arange(n), lengths)
+        if self.stored == 'raw':
+            if self.min_confidence > 0:
+                keep = conf >= self.min_confidence
+                ids, rows = ids[keep], rows[keep]
+            if self.expand:
+                multi_hot = sp.csr_matrix((np.ones(ids.size, dtype=bool), (rows, ids)),
+                                          shape=(n, self.hierarchy.num_classes))
+                expanded = (multi_hot @ self.hierarchy.expansion_matrix()).tocsr()
+                ids, rows = expanded.indices, np.repeat(np.arange(n), np.diff(expanded.indptr))
+        return np.bincount(rows[self.label_map[ids] >= 0], minlength=n) > 0
+
+
+def _chunk_paths(arrays: dict, lo: int, hi: int, rows: np.ndarray) -> list:
+    """img_paths (str) of the samples ``lo + rows`` of the chunk ``[lo, hi)``."""
+    offs = np.asarray(arrays['path_offsets'][lo:hi + 1], dtype=np.int64)
+    blob = arrays['paths'][offs[0]:offs[-1]].tobytes()
+    offs = (offs - offs[0]).tolist()
+    return [blob[offs[r]:offs[r + 1]].decode('utf-8') for r in rows.tolist()]
+
+
+def _candidates(arrays: dict, rule: LabelRule, seed: Optional[int]):
+    """Per chunk: (positions the label rules keep, their subset keys, or None when ``seed`` is None)."""
+    n = arrays['path_offsets'].size - 1
+    indptr, conf = arrays['label_indptr'], arrays.get('label_conf')
+    for lo in range(0, n, CHUNK):
+        hi = min(n, lo + CHUNK)
+        a, b = int(indptr[lo]), int(indptr[hi])
+        lengths = np.diff(np.asarray(indptr[lo:hi + 1], dtype=np.int64))
+        rows = np.flatnonzero(rule.keeps(np.asarray(arrays['label_ids'][a:b]),
+                                         None if conf is None else np.asarray(conf[a:b]), lengths))
+        keys = None if seed is None else subset_keys(_chunk_paths(arrays, lo, hi, rows), seed)
+        yield lo + rows, keys
+
+
+def _count_cut(keys_file: str, pos_file: str, m: int, count: int, arrays: dict):
+    """(threshold t, positions with key == t that the count keeps) over the ``m`` spilled candidates."""
+    keys = np.memmap(keys_file, dtype=np.uint64, mode='r', shape=(m, ))
+    hist = np.zeros(1 << (64 - HIST_SHIFT), dtype=np.int64)
+    for lo in range(0, m, CHUNK):
+        hist += np.bincount(keys[lo:lo + CHUNK] >> HIST_SHIFT, minlength=hist.size)
+    cum = np.cumsum(hist)
+    b = int(np.searchsorted(cum, count))  # the bin holding the count-th smallest key
+    before = int(cum[b - 1]) if b else 0
+    in_bin = np.concatenate([k[(k >> HIST_SHIFT) == b] for k in (keys[lo:lo + CHUNK] for lo in range(0, m, CHUNK))])
+    t = np.partition(in_bin, count - before - 1)[count - before - 1]
+    need = count - before - int((in_bin < t).sum())
+    pos = np.memmap(pos_file, dtype=np.int64, mode='r', shape=(m, ))
+    tied = np.concatenate([pos[lo:lo + CHUNK][keys[lo:lo + CHUNK] == t] for lo in range(0, m, CHUNK)])
+    if tied.size > need:  # JFTDataset breaks a tie at the cut by img_path
+        paths = [_chunk_paths(arrays, int(p), int(p) + 1, np.zeros(1, np.int64))[0] for p in tied]
+        tied = np.sort(tied[sorted(range(tied.size), key=paths.__getitem__)[:need]])
+    return t, tied
+
+
+def compute_selection(arrays: dict, rule: LabelRule, subset_size, subset_seed: int, out_file: str, dtype: str
+                      ) -> int:
+    """Write the ascending positions the rules keep to ``out_file`` as ``dtype``; return how many."""
+    fraction, count = _parse_size(subset_size) if subset_size is not None else (None, None)
+    written = 0
+    with open(out_file, 'wb') as out:
+        def write(pos):
+            nonlocal written
+            out.write(np.asarray(pos, dtype=dtype).tobytes())
+            written += len(pos)
+
+        if count is None:  # no subset, or a fraction: one pass
+            t = None if fraction is None else np.uint64(fraction_threshold(fraction))
+            for pos, keys in _candidates(arrays, rule, None if t is None else subset_seed):
+                write(pos if t is None else pos[keys <= t])
+            return written
+        keys_file, pos_file = f'{out_file}.keys.tmp', f'{out_file}.pos.tmp'
+        try:
+            m = 0
+            with open(keys_file, 'wb') as fk, open(pos_file, 'wb') as fp:
+                for pos, keys in _candidates(arrays, rule, subset_seed):
+                    fk.write(keys.tobytes())
+                    fp.write(pos.astype(np.int64).tobytes())
+                    m += pos.size
+            if not m:
+                raise ValueError('no image is left for the subset')
+            pos = np.memmap(pos_file, dtype=np.int64, mode='r', shape=(m, ))
+            if count >= m:
+                for lo in range(0, m, CHUNK):
+                    write(pos[lo:lo + CHUNK])
+                return written
+            t, tied = _count_cut(keys_file, pos_file, m, count, arrays)
+            keys = np.memmap(keys_file, dtype=np.uint64, mode='r', shape=(m, ))
+            for lo in range(0, m, CHUNK):
+                k, p = keys[lo:lo + CHUNK], pos[lo:lo + CHUNK]
+                write(p[(k < t) | ((k == t) & np.isin(p, tied))])
+            return written
+        finally:
+            for tmp in (keys_file, pos_file):
+                if osp.exists(tmp):
+                    os.remove(tmp)
+
+
+def cached_selection(cache_dir: str, settings: dict, num_samples: int, build: Callable[[str, str], int],
+                     owner: str) -> tuple:
+    """(file, length, dtype) of the selection for ``settings`` (a JSON-able dict naming the index and the rules),
+    built by ``build(file, dtype)`` when not cached. Concurrent processes: one builds, the others wait on the lock."""
+    key = json.dumps(settings, sort_keys=True)
+    name = 'selection-' + hashlib.sha1(key.encode()).hexdigest()[:20]
+    dtype = '<u4' if num_samples <= 2**32 else '<u8'
+    out_file = osp.join(cache_dir, name + ('.u4' if dtype == '<u4' else '.u8'))
+    meta_file = osp.join(cache_dir, name + '.json')
+    try:
+        os.makedirs(cache_dir, exist_ok=True)
+        lock = open(osp.join(cache_dir, name + '.lock'), 'a')
+    except OSError as e:
+        raise OSError(f'{owner}: cannot write the selection cache in {cache_dir} ({e}); give a writable cache_dir'
+                      ) from None
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if osp.exists(meta_file):
+            with open(meta_file, encoding='utf-8') as f:
+                meta = json.load(f)
+            if meta.get('settings') == json.loads(key):
+                return out_file, int(meta['length']), dtype
+        tmp = f'{out_file}.{os.getpid()}.tmp'
+        length = build(tmp, dtype)
+        os.replace(tmp, out_file)
+        with open(f'{meta_file}.tmp', 'w', encoding='utf-8') as f:
+            json.dump(dict(settings=json.loads(key), length=length, dtype=dtype), f, indent=1)
+        os.replace(f'{meta_file}.tmp', meta_file)
+        print_log(f'{owner}: kept {length} of {num_samples} samples; selection cached in {out_file}',
+                  logger='current')
+        return out_file, length, dtype
