@@ -3,7 +3,7 @@ plain PyTorch loop of the same model, head and optimizer, in the same mode, on t
 
     python tools/analysis_tools/benchmark_train_step.py [--config CONFIG] [--batch 128] [--img-size 299]
         [--num-classes 18291] [--modes fp32 bf16+cl bf16+cl+compile] [--iters 20] [--warmup 5] [--repeat 3]
-        [--device cuda]
+        [--device cuda] [--cfg-options KEY=VALUE ...]
 
 A mode is 'fp32' or 'bf16', plus '+cl' (channels_last) and '+compile' (torch.compile). For each mode:
 
@@ -29,12 +29,13 @@ import os.path as osp
 import statistics
 import tempfile
 import time
+import traceback
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.device import get_device
 from mmengine.hooks import Hook
 from mmengine.registry import FUNCTIONS
@@ -129,6 +130,8 @@ def mode_config(args, mode: dict, work_dir: str) -> Config:
     for key in ('val_dataloader', 'val_cfg', 'val_evaluator', 'test_dataloader', 'test_cfg', 'test_evaluator'):
         cfg[key] = None
     cfg.default_hooks.checkpoint = None
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
     cfg.work_dir, cfg.launcher, cfg.log_level = work_dir, 'none', 'WARNING'
     cfg.experiment_name = f'benchmark_train_step_{"+".join(k for k, v in mode.items() if v) or "fp32"}'
     return cfg
@@ -197,7 +200,8 @@ def bench_mode(args, mode_name: str, device) -> dict:
             plain_seconds.append(time.perf_counter() - start)
 
         runner._train_dataloader = DataLoader(InMemoryBatches(batches, args.batch, args.num_classes),
-                                              batch_size=args.batch, collate_fn=lambda batch: batch)
+                                              batch_size=args.batch, collate_fn=lambda batch: batch,
+                                              pin_memory=bool(cfg.train_dataloader.get('pin_memory', False)))
         timer = BlockTimer(args.warmup, args.iters, device, plain_block)
         runner.register_hook(timer)
         t0 = time.perf_counter()
@@ -238,6 +242,8 @@ def main():
     parser.add_argument('--warmup', type=int, default=5, help='untimed iterations first (compilation included)')
     parser.add_argument('--repeat', type=int, default=3, help='timed blocks per side')
     parser.add_argument('--device', default=None, help="'cuda' or 'cpu'; must be the device mmengine picks")
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='config overrides after the mode\'s switches, e.g. train_dataloader.pin_memory=True')
     args = parser.parse_args()
     for mode in args.modes:
         parse_mode(mode)
@@ -255,8 +261,16 @@ def main():
                img_size=args.img_size, num_classes=args.num_classes, iters=args.iters, warmup=args.warmup,
                repeat=args.repeat)
     print(json.dumps(env), flush=True)
+    failed = []
     for mode in args.modes:
-        print(json.dumps(dict(what='train_step', **bench_mode(args, mode, device))), flush=True)
+        try:
+            print(json.dumps(dict(what='train_step', **bench_mode(args, mode, device))), flush=True)
+        except Exception as e:  # one mode's failure (a compile error, out of memory) must not cost the others
+            failed.append(mode)
+            print(json.dumps(dict(what='train_step', mode=mode, error=repr(e)[:500])), flush=True)
+            traceback.print_exc()
+    if failed:
+        raise SystemExit(f'modes failed: {failed}')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# GPU checks of the fast training step (issue 11 item 5), one script for a fresh GPU host with Python 3.12 and
+# torch 2.11 (CUDA) and the OpenMMLab packages carried as wheels in .whl/ (tools/misc/fetch_gpu_wheels.sh).
+# Under 8 minutes on one H100 / H200:
+#   1. the mini config (configs/jft/resnet18-w16_1xb32_mini-jft-64px.py) for 50 iterations on CUDA in the fast
+#      step (bf16 AmpOptimWrapper + channels_last), generated mini-JFT data;
+#   2. tools/analysis_tools/benchmark_train_step.py: ResNet-101 @ 299 px, batch 128, the 18,291-way head, mmjft's
+#      Runner step against the plain PyTorch loop, bf16 + channels_last with and without torch.compile, 3 repeats.
+#   bash tools/misc/gpu_checks.sh [OUT_DIR]        (default $OUT, else work_dirs/gpu_checks)
+# Results: OUT_DIR/env.txt (card, driver, versions, commit), train_mini.log, train_step.jsonl, train_step.log.
+# Without a GPU (GPU_CHECKS_DRY_RUN=1, or no CUDA device) the same steps run on the CPU at toy sizes: a check of
+# the script, not a measurement.
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+OUT_DIR="${1:-${OUT:-work_dirs/gpu_checks}}"
+mkdir -p "$OUT_DIR"
+PY="${PYTHON:-python3}"
+export PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+if compgen -G '.whl/*.whl' > /dev/null; then
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/mmjft_site \
+        .whl/*.whl || exit 1
+    export PYTHONPATH="/tmp/mmjft_site:$ROOT"
+else
+    export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
+fi
+DRY="${GPU_CHECKS_DRY_RUN:-0}"
+"$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' || DRY=1
+{
+    date -u; git rev-parse HEAD 2>/dev/null || true; nvidia-smi -L 2>/dev/null || echo 'no GPU: dry run'
+    "$PY" -c 'import sys, torch, mmengine, mmcv, mmpretrain; print(sys.version.split()[0], torch.__version__,
+torch.version.cuda, "mmengine", mmengine.__version__, "mmcv", mmcv.__version__, "mmpretrain", mmpretrain.__version__)'
+    nproc; uptime
+} 2>&1 | tee "$OUT_DIR/env.txt"
+
+DATA="${GPU_CHECKS_DATA:-/tmp/mini_jft}"
+[ -f "$DATA/train.jsonl" ] || "$PY" tools/dataset_converters/make_mini_jft.py "$DATA" > "$OUT_DIR/make_mini_jft.log" 2>&1
+if [ "$DRY" = 1 ]; then ITERS=2; WORKERS=0; else ITERS=50; WORKERS=8; fi
+echo "== 1. mini config, $ITERS iterations, bf16 + channels_last" | tee "$OUT_DIR/train_mini.log"
+SECONDS=0
+timeout 150 "$PY" tools/train.py configs/jft/resnet18-w16_1xb32_mini-jft-64px.py --work-dir /tmp/gpu_checks_mini \
+    --no-validate --cfg-options train_dataloader.dataset.data_root="$DATA" train_cfg.max_iters=$((ITERS * 32)) \
+    train_dataloader.num_workers=$WORKERS train_dataloader.persistent_workers=False \
+    default_hooks.checkpoint.interval=$((ITERS * 32)) default_hooks.logger.interval=10 \
+    optim_wrapper.type=AmpOptimWrapper optim_wrapper.dtype=bfloat16 optim_wrapper.loss_scale.enabled=False \
+    channels_last=True >> "$OUT_DIR/train_mini.log" 2>&1
+RC1=$?
+echo "exit $RC1 after ${SECONDS}s" | tee -a "$OUT_DIR/train_mini.log"
+grep -E 'Iter\(train\)' "$OUT_DIR/train_mini.log" | tail -2
+
+echo "== 2. train step: mmjft Runner vs plain PyTorch loop" | tee "$OUT_DIR/train_step.log"
+if [ "$DRY" = 1 ]; then
+    BENCH=(--config configs/jft/resnet18-w16_1xb32_mini-jft-64px.py --batch 4 --img-size 32 --num-classes 73
+           --modes bf16+cl --iters 1 --warmup 1 --repeat 3 --device cpu)
+else
+    BENCH=(--config configs/jft/resnet101_8xb32_jft300m-299px.py --batch 128 --img-size 299 --num-classes 18291
+           --modes bf16+cl bf16+cl+compile --iters 15 --warmup 6 --repeat 3 --device cuda)
+fi
+SECONDS=0
+timeout 300 "$PY" tools/analysis_tools/benchmark_train_step.py "${BENCH[@]}" 2>> "$OUT_DIR/train_step.log" \
+    | tee "$OUT_DIR/train_step.jsonl"
+RC2=${PIPESTATUS[0]}
+echo "exit $RC2 after ${SECONDS}s" | tee -a "$OUT_DIR/train_step.log"
+exit $(( RC1 || RC2 ))
