@@ -26,7 +26,7 @@ OPTIMIZERS = Registry('optimizer', parent=MMPRETRAIN_OPTIMIZERS, locations=['mmj
 HOOKS = Registry('hook', parent=MMPRETRAIN_HOOKS, locations=['mmjft.engine'])
 LOOPS = Registry('loop', parent=MMPRETRAIN_LOOPS, locations=['mmjft.engine'])
 RUNNERS = Registry('runner', parent=MMPRETRAIN_RUNNERS, locations=['mmjft.engine'])
-# mmengine's Runner.wrap_model looks a wrapper up from mmengine's root registry: configs name it 'mmjft.Name'
+# Runner.wrap_model looks a plain name up in mmengine's root registry: mmjft.models.wrappers registers there too
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMPRETRAIN_MODEL_WRAPPERS, locations=['mmjft.models.wrappers'])
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMPRETRAIN_WEIGHT_INITIALIZERS, locations=['mmjft.models'])
 

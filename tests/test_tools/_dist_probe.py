@@ -1,4 +1,5 @@
-"""A hook for the distributed tests: each rank writes the images it read and a digest of its final weights.
+"""A hook for the distributed tests: each rank writes the images it read (in order), a digest of its final weights
+and which data-parallel wrapper (and communication hook) the Runner built.
 
 Named in configs by its full path, ``type='_dist_probe.DistProbeHook'`` (this folder on PYTHONPATH).
 """
@@ -28,5 +29,6 @@ class DistProbeHook(Hook):
             digest.update(value.detach().cpu().contiguous().numpy().tobytes())
         with open(osp.join(runner.work_dir, f'probe_rank{get_rank()}.json'), 'w') as f:
             json.dump(dict(paths=self.paths, weights_sha1=digest.hexdigest(), world_size=runner.world_size,
-                           max_iters=runner.max_iters, iters=runner.iter,
+                           max_iters=runner.max_iters, iters=runner.iter, wrapper=type(runner.model).__name__,
+                           comm_hook=getattr(runner.model, 'comm_hook', None),
                            first_conv=model.backbone.conv1.weight.flatten()[:4].tolist()), f)

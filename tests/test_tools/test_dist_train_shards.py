@@ -1,0 +1,111 @@
+"""tools/dist_train.sh with the streaming JFTShardDataset on 2 CPU processes (gloo) x 2 loader workers, and the
+data-parallel wrapper's gradient compression hook (mmjft/models/wrappers.py)."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.distributed as dist
+from mmengine.registry import MODEL_WRAPPERS
+
+from conftest import MINI_CONFIG, ROOT, data_root_options
+from mmjft.datasets import convert_jsonl_to_shards
+from mmjft.models.wrappers import JFTDistributedDataParallel
+
+SHARDS, PER_SHARD, BATCH = 4, 32, 8  # 2 ranks x 2 workers: one shard each, 4 full batches per worker and epoch
+TIMEOUT = 120  # s; the run takes ~15 s on 2 cores
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
+
+
+def test_two_process_gloo_run_reads_each_sample_once_per_epoch(mini_jft, tmp_path):
+    """Two epochs over 4 shards: every sample once per epoch over ranks and workers (whatever the order), the
+    replicas agree after bf16-compressed all-reduces (gloo runs the hook: torch 2.14's gloo all-reduces bfloat16).
+    The train loop is the mini config's (the JFT schedule's) and the run ends with its checkpoint: a collective that
+    only rank 0 reaches while saving (Runner.save_checkpoint is master_only) hangs it, which TIMEOUT turns into a
+    failure."""
+    with open(mini_jft['train_ann']) as f:
+        lines = [line for line in f if line.strip()][:SHARDS * PER_SHARD]
+    ann = tmp_path / 'train.jsonl'
+    ann.write_text(''.join(lines))
+    index = convert_jsonl_to_shards(str(ann), classes_file=mini_jft['classes_file'], out_dir=str(tmp_path / 'shards'),
+                                    hierarchy_file=mini_jft['hierarchy_file'], img_root=mini_jft['data_root'],
+                                    samples_per_shard=PER_SHARD)
+    assert index['num_samples'] == SHARDS * PER_SHARD and len(index['shards']) == SHARDS
+    config = tmp_path / 'shards_config.py'
+    config.write_text(f"""_base_ = {MINI_CONFIG!r}
+custom_hooks = [dict(type='_dist_probe.DistProbeHook')]
+model_wrapper_cfg = dict(type='JFTDistributedDataParallel', comm_hook='bf16')  # found via custom_imports
+train_dataloader = dict(
+    batch_size={BATCH}, num_workers=2, persistent_workers=True, sampler=None,
+    dataset=dict(_delete_=True, type='JFTShardDataset', index_file={index['index_file']!r}, shuffle_buffer=16,
+                 pipeline={{{{_base_.train_pipeline}}}}))
+""")
+    work = tmp_path / 'work'
+    epoch_images = SHARDS * PER_SHARD
+    env = dict(os.environ, PYTHON=sys.executable, PORT=_free_port(), OMP_NUM_THREADS='1',
+               PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, 'tests/test_tools')]))
+    cmd = ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work), '--cfg-options',
+           *data_root_options(mini_jft['data_root']), f'train_cfg.max_iters={2 * epoch_images}',
+           'train_cfg.val_interval=100000', 'default_hooks.checkpoint.interval=100000']
+    log_file = tmp_path / 'dist_train.log'  # a file, not a pipe: a rank left behind must not block the reading
+    with open(log_file, 'w') as out:  # its own process group: torchrun and the shell, for a hang's SIGTERM
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)  # torchrun stops its workers (each in a session of its own)
+            proc.wait(timeout=60)
+            pytest.fail(f'dist_train.sh still running after {TIMEOUT} s (ranks waiting in a collective?):\n'
+                        f'{log_file.read_text()[-4000:]}')
+    assert proc.returncode == 0, log_file.read_text()[-6000:]
+    probes = [json.loads((work / f'probe_rank{r}.json').read_text()) for r in (0, 1)]
+    # schedule in images: 2 epochs of 128 images = 16 iterations of 2 ranks x 8
+    assert [(p['world_size'], p['iters']) for p in probes] == [(2, 16), (2, 16)]
+    assert {(p['wrapper'], p['comm_hook']) for p in probes} == {('JFTDistributedDataParallel', 'bf16')}
+    expected = sorted(json.loads(line)['img_path'] for line in lines)
+    per_rank = epoch_images // 2
+    for epoch in (0, 1):
+        read = [p['paths'][epoch * per_rank:(epoch + 1) * per_rank] for p in probes]
+        assert sorted(read[0] + read[1]) == expected, f'epoch {epoch}'
+    # DDP averaged the (compressed) gradients: both replicas hold the same weights after 16 steps
+    assert probes[0]['weights_sha1'] == probes[1]['weights_sha1']
+    assert (work / 'iter_16.pth').exists()
+
+
+@pytest.fixture
+def one_process_group(tmp_path):
+    """A gloo process group of this process alone (DDP's hooks run; the all-reduce is the identity)."""
+    dist.init_process_group('gloo', init_method=f'file://{tmp_path}/pg', rank=0, world_size=1)
+    yield
+    dist.destroy_process_group()
+
+
+@pytest.mark.parametrize('hook,dtype', [(None, torch.float32), ('bf16', torch.bfloat16), ('fp16', torch.float16)])
+def test_comm_hook_rounds_the_all_reduced_gradients(one_process_group, hook, dtype):
+    for name in ('mmjft.JFTDistributedDataParallel', 'JFTDistributedDataParallel'):  # as Runner.wrap_model looks
+        assert MODEL_WRAPPERS.get(name) is JFTDistributedDataParallel
+    x = torch.randn(4, 16, generator=torch.Generator().manual_seed(0))
+    torch.manual_seed(0)
+    reference = torch.nn.Linear(16, 8)
+    reference(x).square().sum().backward()
+    torch.manual_seed(0)
+    model = JFTDistributedDataParallel(torch.nn.Linear(16, 8), comm_hook=hook)
+    assert model.broadcast_buffers is False  # as the Runner's default wrapper
+    model(x).square().sum().backward()
+    exact = reference.weight.grad
+    assert torch.equal(model.module.weight.grad, exact.to(dtype).float())
+    assert torch.equal(model.module.weight.grad, exact) == (hook is None)
+
+
+def test_unknown_comm_hook_names_the_key():
+    with pytest.raises(ValueError, match=r"model_wrapper_cfg.comm_hook: unknown hook 'int8'.*'bf16', 'fp16'"):
+        JFTDistributedDataParallel(torch.nn.Linear(2, 2), comm_hook='int8')
