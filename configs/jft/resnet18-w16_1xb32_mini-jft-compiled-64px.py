@@ -7,7 +7,7 @@ Data:     python tools/dataset_converters/make_mini_jft.py data/mini_jft
               data/mini_jft/train_index --hierarchy data/mini_jft/hierarchy.json
 Command:  python tools/train.py configs/jft/resnet18-w16_1xb32_mini-jft-compiled-64px.py
 Cost:     as the parent (600 iterations x 32 images of 64 px on one CPU process, about a minute); compiling the
-          train JSONL takes ~5 s on 2 cores, mostly imports (1,200 lines: 5.6 s wall, measured 2026-11-27).
+          train JSONL takes a few seconds, mostly imports (1,200 lines: 5.6 s wall on 2 cores, 2026-11-27).
 Resume:   with train_cfg type='mmjft.ResumableIterBasedTrainLoop' the sampler starts inside the epoch (set_start)
           instead of replaying the data; augmentation is seeded per sample (dataset seed, epoch, img_path).
 """

@@ -7,6 +7,7 @@ import pickle
 import numpy as np
 import pytest
 from mmcv.transforms import LoadImageFromFile, RandomFlip, Resize
+from torch.utils.data import DataLoader
 
 import mmjft.datasets.subset as subset
 from conftest import ROOT, build_runner
@@ -134,11 +135,29 @@ def test_augmentation_seeded_per_sample_and_epoch(world):
     assert ds[2]['sample_seed'] == ds[(2, 0)]['sample_seed']
 
 
+def _identity(x):
+    return x
+
+
+def test_loader_workers_map_the_index_and_give_the_in_process_samples(world):
+    pipeline = [LoadImageFromFile(), RandomFlip(prob=0.5, direction='horizontal')]
+    compiled(world, subset_size=40, subset_seed=1)  # computes and caches the selection
+    ds = compiled(world, pipeline=pipeline, subset_size=40, subset_seed=1)
+    assert ds._arrays is None  # a cached selection needs no array: nothing is mapped before the workers fork
+    sampler = JFTIndexSampler(ds, seed=3, rank=0, world_size=1)
+    sampler.set_epoch(2)
+    loader = DataLoader(ds, sampler=sampler, batch_size=None, num_workers=2, collate_fn=_identity)
+    got = [(d['img_path'], d['flip'], d['gt_label'].tolist()) for d in loader]
+    ref = [(d['img_path'], d['flip'], d['gt_label'].tolist()) for d in (ds[item] for item in iter(sampler))]
+    assert got == ref and len({p for p, _, _ in got}) == 40
+
+
 def test_runner_trains_with_the_compiled_config(world, tmp_path):
     runner = build_runner(CONFIG, world['mini']['data_root'], tmp_path, {
         'train_dataloader.dataset.index_file': world['raw']['index_file'], 'train_dataloader.batch_size': 8,
-        'train_dataloader.num_workers': 2,
-        'train_cfg.max_iters': 24, 'train_cfg.val_interval': 10_000, 'default_hooks.checkpoint.interval': 10_000})
+        'train_dataloader.num_workers': 0,
+        'train_cfg.max_iters': 24, 'default_hooks.checkpoint.interval': 10_000,
+        'val_dataloader': None, 'val_cfg': None, 'val_evaluator': None})
     runner.train()
     assert runner.iter == 3
     assert isinstance(runner.train_dataloader.sampler, JFTIndexSampler)
