@@ -27,9 +27,8 @@ from typing import Optional
 
 import numpy as np
 
-from mmjft.structures import LabelHierarchy
 from ..jft_dataset import parse_jsonl_record
-from ..shards.convert import MAX_INT16_CLASSES
+from ..shards.convert import stored_label_space
 from .index import ArrayFiles, write_header
 
 
@@ -44,16 +43,9 @@ def compile_jsonl_index(ann_file: str, classes_file: str, out_dir: str, hierarch
         min_confidence: for ``'expanded'`` only: labels under it are dropped before expansion.
         chunk_lines: JSONL lines parsed per chunk (the writer's memory).
     """
-    if labels not in ('raw', 'expanded'):
-        raise ValueError(f"labels must be 'raw' or 'expanded', got {labels!r}")
-    if labels == 'raw' and min_confidence:
-        raise ValueError('min_confidence applies at compilation only to expanded labels; a raw index keeps the '
-                         'confidences and the dataset applies min_confidence when reading')
     if chunk_lines < 1:
         raise ValueError(f'chunk_lines must be positive, got {chunk_lines}')
-    hierarchy = LabelHierarchy.from_files(classes_file, hierarchy_file)
-    if hierarchy.num_classes > MAX_INT16_CLASSES:
-        raise ValueError(f'{classes_file}: {hierarchy.num_classes} classes do not fit int16 label ids')
+    hierarchy = stored_label_space(classes_file, hierarchy_file, labels, min_confidence)
     os.makedirs(out_dir, exist_ok=True)
     shutil.rmtree(osp.join(out_dir, 'cache'), ignore_errors=True)  # selections of a previous index
     shutil.copyfile(classes_file, osp.join(out_dir, 'classes.txt'))

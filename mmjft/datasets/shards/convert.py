@@ -46,6 +46,21 @@ KEY_DIGITS = 10
 MAX_INT16_CLASSES = 2**15
 
 
+def stored_label_space(classes_file: str, hierarchy_file: Optional[str], labels: str,
+                       min_confidence: float) -> LabelHierarchy:
+    """The hierarchy of a converter's (shards, compiled index) output, after checking its ``labels`` option (``'raw'``
+    or ``'expanded'``; ``min_confidence`` only with expanded labels) and that the class ids fit int16."""
+    if labels not in ('raw', 'expanded'):
+        raise ValueError(f"labels must be 'raw' or 'expanded', got {labels!r}")
+    if labels == 'raw' and min_confidence:
+        raise ValueError('min_confidence applies when writing only to expanded labels; raw labels keep the '
+                         'confidences and the dataset applies min_confidence when reading')
+    hierarchy = LabelHierarchy.from_files(classes_file, hierarchy_file)
+    if hierarchy.num_classes > MAX_INT16_CLASSES:
+        raise ValueError(f'{classes_file}: {hierarchy.num_classes} classes do not fit int16 label ids')
+    return hierarchy
+
+
 def _check_image(path: str) -> Optional[str]:
     """None if ``path`` reads and decodes, else the reason."""
     try:
@@ -74,16 +89,9 @@ def convert_jsonl_to_shards(ann_file: str, classes_file: str, out_dir: str, hier
         verify_images: decode every image once to catch corrupt files (else only missing ones are caught).
         keep_bad: how many skipped paths the index lists (all are counted).
     """
-    if labels not in ('raw', 'expanded'):
-        raise ValueError(f"labels must be 'raw' or 'expanded', got {labels!r}")
-    if labels == 'raw' and min_confidence:
-        raise ValueError('min_confidence applies at conversion only to expanded labels; raw shards keep the '
-                         'confidences and the dataset applies min_confidence when reading')
     if samples_per_shard < 1:
         raise ValueError(f'samples_per_shard must be positive, got {samples_per_shard}')
-    hierarchy = LabelHierarchy.from_files(classes_file, hierarchy_file)
-    if hierarchy.num_classes > MAX_INT16_CLASSES:
-        raise ValueError(f'{classes_file}: {hierarchy.num_classes} classes do not fit int16 label ids')
+    hierarchy = stored_label_space(classes_file, hierarchy_file, labels, min_confidence)
     os.makedirs(out_dir, exist_ok=True)
     shutil.copyfile(classes_file, osp.join(out_dir, 'classes.txt'))
     if hierarchy_file is not None:

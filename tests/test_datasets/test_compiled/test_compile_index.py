@@ -53,7 +53,7 @@ def test_expanded_labels_apply_min_confidence_at_compilation(mini_jft, lines, tm
         JFTCompiledDataset(index_file=header['index_file'])
     with pytest.raises(ValueError, match='expand_hierarchy=False'):
         JFTCompiledDataset(index_file=header['index_file'], min_confidence=0.7, expand_hierarchy=False)
-    with pytest.raises(ValueError, match='raw index keeps the confidences'):
+    with pytest.raises(ValueError, match='raw labels keep the confidences'):
         compile_(mini_jft, tmp_path, ''.join(lines), min_confidence=0.7)
 
 
