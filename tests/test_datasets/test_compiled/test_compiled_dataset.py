@@ -152,6 +152,39 @@ def test_loader_workers_map_the_index_and_give_the_in_process_samples(world):
     assert got == ref and len({p for p, _, _ in got}) == 40
 
 
+def test_resumable_loop_continues_with_the_same_batches_and_crops(world):
+    """mmjft's ResumableIterBasedTrainLoop position (epoch, batches done) through set_epoch + set_start: a resumed
+    iterator yields the uninterrupted one's next batches, crops and flips included, in epoch 0 and in epoch 1."""
+    import torch
+    from mmengine.dataset import pseudo_collate
+
+    from mmjft.engine.loops import _PositionedIterator
+    from mmpretrain.datasets.transforms import PackInputs, RandomCrop
+    pipeline = [LoadImageFromFile(), RandomCrop(crop_size=16), RandomFlip(prob=0.5, direction='horizontal'),
+                PackInputs()]
+
+    def loader():
+        ds = compiled(world, pipeline=pipeline, subset_size=40, subset_seed=1)
+        return DataLoader(ds, batch_size=4, sampler=JFTIndexSampler(ds, seed=2, rank=0, world_size=1),
+                          collate_fn=pseudo_collate)
+
+    def draw(it, n):
+        return [(lambda b: ([d.img_path for d in b['data_samples']], torch.stack(b['inputs'])))(next(it))
+                for _ in range(n)]
+
+    reference, states, batches = _PositionedIterator(loader()), {}, []
+    for n in range(16):  # 10 batches per epoch
+        batches += draw(reference, 1)
+        if n + 1 in (3, 13):
+            states[n + 1] = json.loads(json.dumps(reference.state()))  # as stored in a checkpoint
+    assert len({p for paths, _ in batches[:10] for p in paths}) == 40 and states[13]['epoch'] == 1
+    for done, state in states.items():
+        resumed = _PositionedIterator(loader())
+        resumed.seek(state)
+        for (paths, inputs), (ref_paths, ref_inputs) in zip(draw(resumed, 16 - done), batches[done:]):
+            assert paths == ref_paths and torch.equal(inputs, ref_inputs)
+
+
 def test_runner_trains_with_the_compiled_config(world, tmp_path):
     runner = build_runner(CONFIG, world['mini']['data_root'], tmp_path, {
         'train_dataloader.dataset.index_file': world['raw']['index_file'], 'train_dataloader.batch_size': 8,
