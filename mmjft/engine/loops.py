@@ -28,7 +28,7 @@ import logging
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from mmengine.dist import all_gather_object, get_dist_info
-from mmengine.hooks import Hook
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 from mmengine.runner import IterBasedTrainLoop
 from mmengine.runner.base_loop import BaseLoop
@@ -203,8 +203,14 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             it.replay(self._iter)
             return
         if saved is None and it.streaming:
-            raise ValueError(f'resuming iteration {self._iter}: the checkpoint has no data position (saved by another '
-                             'train loop?); a streaming dataset cannot be replayed to it')
+            msg = f'resuming iteration {self._iter}: the checkpoint has no data position (saved by another train loop?)'
+            if self.exact_resume:
+                raise ValueError(f'{msg}; a streaming dataset cannot be replayed to it. Set '
+                                 'train_cfg.exact_resume=False to start the data at the epoch the iterations suggest')
+            it.epoch = self._iter // max(1, len(self.dataloader))
+            print_log(f'{msg}: the data starts at the beginning of epoch {it.epoch} (exact_resume=False; an estimate '
+                      'from the dataset\'s length)', logger='current', level=logging.WARNING)
+            return
         if saved is None:  # a map-style sampler: the position follows from the iterations done
             epoch_len = len(self.dataloader)
             saved = dict(epoch=self._iter // epoch_len, batches=self._iter % epoch_len, workers={}, next_worker=None,
@@ -227,19 +233,58 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
                   logger='current')
 
 
+def _saves_checkpoint_after_iter(runner) -> bool:
+    """Whether a hook saves a checkpoint at the end of this iteration: mmengine's CheckpointHook (iteration-based:
+    every ``interval`` from ``save_begin``, and the last iteration with ``save_last``), or any hook with a
+    ``saves_checkpoint_after_iter(runner)`` method (mmjft's ImagesSeenCheckpointHook)."""
+    for hook in runner.hooks:
+        ask = getattr(hook, 'saves_checkpoint_after_iter', None)
+        if ask is not None and ask(runner):
+            return True
+        if isinstance(hook, CheckpointHook) and not hook.by_epoch and (
+                hook.every_n_train_iters(runner, hook.interval, hook.save_begin)
+                or (hook.save_last and hook.is_last_train_iter(runner))):
+            return True
+    return False
+
+
 @HOOKS.register_module()
 class DataPositionHook(Hook):
-    """Saves every rank's data position of a :class:`ResumableIterBasedTrainLoop` in each checkpoint
+    """Puts every rank's data position of a :class:`ResumableIterBasedTrainLoop` into each checkpoint
     (``checkpoint['data_position']``: one entry per rank) and hands this rank's back to the loop on resume. The loop
-    registers it; all ranks take part in the gather when a checkpoint is saved."""
+    registers it.
 
-    priority = 'NORMAL'
+    mmengine saves a checkpoint on rank 0 only (``Runner.save_checkpoint`` is ``master_only``), so the ranks'
+    positions are gathered before: in ``after_train_iter`` on every rank, ahead of the checkpoint hooks (priority
+    BELOW_NORMAL), in the iterations where one of them will save (:func:`_saves_checkpoint_after_iter`). A
+    multi-rank checkpoint saved by another hook at another time gets no position (logged); resuming it needs
+    ``train_cfg.exact_resume=False``.
+    """
+
+    priority = 'BELOW_NORMAL'
+
+    def __init__(self):
+        self._gathered: Optional[list] = None
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        loop = runner.train_loop
+        if get_dist_info()[1] > 1 and isinstance(loop, ResumableIterBasedTrainLoop) and \
+                _saves_checkpoint_after_iter(runner):
+            self._gathered = all_gather_object(dict(loop.data_position(), iter=runner.iter + 1))
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         loop = runner.train_loop
-        if isinstance(loop, ResumableIterBasedTrainLoop):
-            position = dict(loop.data_position(), iter=checkpoint['meta']['iter'])
-            checkpoint['data_position'] = all_gather_object(position)
+        if not isinstance(loop, ResumableIterBasedTrainLoop):
+            return
+        done = checkpoint['meta']['iter']
+        if get_dist_info()[1] == 1:
+            checkpoint['data_position'] = [dict(loop.data_position(), iter=done)]
+        elif self._gathered is not None and self._gathered[0]['iter'] == done:
+            checkpoint['data_position'] = self._gathered
+        else:
+            print_log(f'checkpoint of iteration {done}: the ranks\' data positions were not gathered for it (a hook '
+                      'saved it at an unexpected time); it can only be resumed with train_cfg.exact_resume=False',
+                      logger='current', level=logging.WARNING)
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         positions: Optional[Sequence[dict]] = checkpoint.get('data_position')

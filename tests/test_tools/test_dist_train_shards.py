@@ -15,6 +15,7 @@ from mmengine.registry import MODEL_WRAPPERS
 from conftest import MINI_CONFIG, ROOT, data_root_options
 from mmjft.datasets import convert_jsonl_to_shards
 from mmjft.models.wrappers import JFTDistributedDataParallel
+from mmjft.utils.compat import allow_openmmlab_checkpoint_globals
 
 SHARDS, PER_SHARD, BATCH = 4, 32, 8  # 2 ranks x 2 workers: one shard each, 4 full batches per worker and epoch
 TIMEOUT = 120  # s; the run takes ~15 s on 2 cores
@@ -78,7 +79,11 @@ train_dataloader = dict(
         assert sorted(read[0] + read[1]) == expected, f'epoch {epoch}'
     # DDP averaged the (compressed) gradients: both replicas hold the same weights after 16 steps
     assert probes[0]['weights_sha1'] == probes[1]['weights_sha1']
-    assert (work / 'iter_16.pth').exists()
+    # the checkpoint (saved by rank 0 alone) holds both ranks' data positions, gathered before the save
+    allow_openmmlab_checkpoint_globals()
+    positions = torch.load(work / 'iter_16.pth', map_location='cpu')['data_position']
+    assert [(p['iter'], p['epoch'], p['world_size'], p['num_workers']) for p in positions] == [(16, 1, 2, 2)] * 2
+    assert all(sorted(p['workers']) == ['0', '1'] for p in positions)
 
 
 @pytest.fixture

@@ -66,14 +66,22 @@ class ImagesSeenCheckpointHook(Hook):
             meta['images_seen'] = seen
             meta['global_batch'] = self.global_batch(runner)
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+    def _targets_now(self, runner) -> list:
+        """The ``at_images`` milestones the current iteration reaches."""
         if not self.at_images:
-            return
+            return []
         batch = self.global_batch(runner)
         before, after = runner.iter * batch, (runner.iter + 1) * batch
-        for target in self.at_images:
-            if before < target <= after:
-                self._save(runner, f'images_{images_tag(target)}.pth')
+        return [target for target in self.at_images if before < target <= after]
+
+    def saves_checkpoint_after_iter(self, runner) -> bool:
+        """Whether :meth:`after_train_iter` saves a checkpoint this iteration (asked on every rank by
+        :class:`~mmjft.engine.DataPositionHook`, which gathers the ranks' data positions first)."""
+        return bool(self._targets_now(runner))
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        for target in self._targets_now(runner):
+            self._save(runner, f'images_{images_tag(target)}.pth')
 
     def after_train_epoch(self, runner) -> None:
         if runner.epoch + 1 in self.at_epochs:  # runner.epoch is incremented after this hook
