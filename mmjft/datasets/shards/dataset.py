@@ -17,10 +17,10 @@ from mmengine.logging import print_log
 from torch.utils.data import IterableDataset, get_worker_info
 
 from mmjft.registry import DATASETS
-from mmjft.structures import LabelHierarchy, load_classes
-from ..bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
-from ..jft_dataset import IMAGE_ERRORS, run_loading, split_loading
-from ..label_space import classes_subset_map
+from mmjft.structures import load_classes
+from ..bad_images import ConsecutiveBadImages
+from ..jft_dataset import load_or_skip, split_loading
+from ..label_space import classes_subset_map, index_label_space
 from ..sample_seed import SAMPLE_SEED_KEY, sample_seed, seeded
 from ..subset import _parse_size, count_threshold, fraction_threshold, subset_keys
 from .convert import INDEX_FORMAT, INDEX_VERSION
@@ -147,20 +147,9 @@ class JFTShardDataset(IterableDataset):
         if not isinstance(index, dict) or index.get('format') != INDEX_FORMAT or index.get('version') != INDEX_VERSION:
             raise ValueError(f'{self.index_file}: not a {INDEX_FORMAT} index of version {INDEX_VERSION}')
         here = osp.dirname(self.index_file)
-        self.classes_file = osp.join(here, index['classes_file'])
-        self.hierarchy = LabelHierarchy.from_files(
-            self.classes_file, None if index['hierarchy_file'] is None else osp.join(here, index['hierarchy_file']))
-        if self.hierarchy.num_classes != index['num_classes']:
-            raise ValueError(f'{self.index_file}: index says {index["num_classes"]} classes, '
-                             f'{self.classes_file} has {self.hierarchy.num_classes}')
+        self.classes_file, self.hierarchy = index_label_space(self.index_file, index, expand_hierarchy,
+                                                              min_confidence)
         self.stored = index['labels']
-        if self.stored == 'expanded':
-            if not expand_hierarchy:
-                raise ValueError(f'{self.index_file}: the shards hold expanded labels; expand_hierarchy=False needs '
-                                 'shards converted with raw labels')
-            if float(min_confidence) != index['min_confidence']:
-                raise ValueError(f'{self.index_file}: expanded shards were converted with min_confidence='
-                                 f'{index["min_confidence"]}, not {min_confidence}; use raw shards to choose it')
         root = here if shard_root is None else shard_root
         self.shards = [(s['name'], int(s['samples'])) for s in index['shards']]
         self.shard_urls = [n if _is_url(n) else (root + n if _is_url(root) else osp.join(root, n))
@@ -430,14 +419,5 @@ class JFTShardDataset(IterableDataset):
         seed = sample_seed(self.seed, epoch, info['img_path'])
         info[SAMPLE_SEED_KEY] = seed
         with seeded(seed):
-            try:
-                data = run_loading(self._loading, info)
-            except IMAGE_ERRORS as e:
-                if self.test_mode:
-                    raise RuntimeError(f'cannot read image {info["img_path"]} of shard {info["shard"]}: {e}') from e
-                self._bad.bad(f'{info["img_path"]} (shard {info["shard"]})', e)
-                return None
-            data = self._after_loading(data)
-        if data is not None and not self.test_mode:
-            data[BAD_IMAGES_KEY] = self._bad.take()
-        return data
+            return load_or_skip(self._loading, self._after_loading, info, self._bad, self.test_mode,
+                                name=f'{info["img_path"]} (shard {info["shard"]})')
