@@ -8,7 +8,7 @@ Data:     python tools/dataset_converters/make_mini_jft.py data/mini_jft
 Command:  python tools/train.py configs/jft/resnet18-w16_1xb32_mini-jft-compiled-64px.py
 Cost:     as the parent (600 iterations x 32 images of 64 px on one CPU process, about a minute); compiling the
           train JSONL takes a few seconds, mostly imports (1,200 lines: 5.6 s wall on 2 cores, 2026-11-27).
-Resume:   with train_cfg type='mmjft.ResumableIterBasedTrainLoop' the sampler starts inside the epoch (set_start)
+Resume:   --resume: the schedule's ResumableIterBasedTrainLoop starts the sampler inside the epoch (set_start)
           instead of replaying the data; augmentation is seeded per sample (dataset seed, epoch, img_path).
 """
 _base_ = './resnet18-w16_1xb32_mini-jft-64px.py'
