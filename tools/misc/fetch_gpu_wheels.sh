@@ -9,12 +9,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 PYV="${1:-3.12}"
-grep -qxs '/.whl/' .git/info/exclude || echo '/.whl/' >> .git/info/exclude
+mkdir -p "$(git rev-parse --git-dir)/info"
+grep -qxs '/.whl/' "$(git rev-parse --git-dir)/info/exclude" || echo '/.whl/' >> "$(git rev-parse --git-dir)/info/exclude"
 rm -rf .whl && mkdir -p .whl
 python3 -m pip download -q --no-deps --only-binary=:all: --python-version "$PYV" --implementation cp \
     --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
     --platform any -d .whl \
     mmengine==0.10.7 mmcv-lite==2.1.0 mmpretrain==1.2.0 addict==2.4.0 yapf==0.43.0 termcolor==3.3.0 \
-    mat4py==0.6.0 model-index==0.1.11 ordered-set==4.1.0 platformdirs==4.3.8 tomli==2.2.1 \
+    mat4py==0.6.0 model-index==0.1.11 ordered-set==4.1.0 platformdirs==4.3.8 \
     importlib-metadata==8.7.0 webdataset==1.0.2 braceexpand==0.1.7
 ls -1 .whl

@@ -7,7 +7,9 @@
 #   2. tools/analysis_tools/benchmark_train_step.py: ResNet-101 @ 299 px, batch 128, the 18,291-way head, mmjft's
 #      Runner step against the plain PyTorch loop, bf16 + channels_last with and without torch.compile, 3 repeats.
 #   bash tools/misc/gpu_checks.sh [OUT_DIR]        (default $OUT, else work_dirs/gpu_checks)
-# Results: OUT_DIR/env.txt (card, driver, versions, commit), train_mini.log, train_step.jsonl, train_step.log.
+#   3. (last, 1 minute at most) tools/analysis_tools/benchmark_loader.py with 1, 8 and 14 loader workers.
+# Results: OUT_DIR/env.txt (card, driver, versions, commit), train_mini.log, train_step.jsonl, train_step.log,
+# loader.jsonl.
 # Without a GPU (GPU_CHECKS_DRY_RUN=1, or no CUDA device) the same steps run on the CPU at toy sizes: a check of
 # the script, not a measurement.
 set -uo pipefail
@@ -38,7 +40,7 @@ DATA="${GPU_CHECKS_DATA:-/tmp/mini_jft}"
 if [ "$DRY" = 1 ]; then ITERS=2; WORKERS=0; else ITERS=50; WORKERS=8; fi
 echo "== 1. mini config, $ITERS iterations, bf16 + channels_last" | tee "$OUT_DIR/train_mini.log"
 SECONDS=0
-timeout 150 "$PY" tools/train.py configs/jft/resnet18-w16_1xb32_mini-jft-64px.py --work-dir /tmp/gpu_checks_mini \
+timeout 120 "$PY" tools/train.py configs/jft/resnet18-w16_1xb32_mini-jft-64px.py --work-dir /tmp/gpu_checks_mini \
     --no-validate --cfg-options train_dataloader.dataset.data_root="$DATA" train_cfg.max_iters=$((ITERS * 32)) \
     train_dataloader.num_workers=$WORKERS train_dataloader.persistent_workers=False \
     default_hooks.checkpoint.interval=$((ITERS * 32)) default_hooks.logger.interval=10 \
@@ -58,7 +60,12 @@ else
 fi
 SECONDS=0
 timeout 300 "$PY" tools/analysis_tools/benchmark_train_step.py "${BENCH[@]}" 2>> "$OUT_DIR/train_step.log" \
-    | tee "$OUT_DIR/train_step.jsonl"
+    | tee -a "$OUT_DIR/train_step.log" | grep --line-buffered '^{' | tee "$OUT_DIR/train_step.jsonl"
 RC2=${PIPESTATUS[0]}
 echo "exit $RC2 after ${SECONDS}s" | tee -a "$OUT_DIR/train_step.log"
+
+echo "== 3. loader: JSONL and shards, 500x375 JPEGs, the JFT train pipeline" | tee "$OUT_DIR/loader.log"
+if [ "$DRY" = 1 ]; then LOADER=(--workers 1 --num-images 64 --epochs 1); else LOADER=(--workers 1 8 14 --num-images 1500 --epochs 1); fi
+timeout 60 "$PY" tools/analysis_tools/benchmark_loader.py "${LOADER[@]}" 2>> "$OUT_DIR/loader.log" \
+    | tee -a "$OUT_DIR/loader.log" | grep --line-buffered '^{' | tee "$OUT_DIR/loader.jsonl"
 exit $(( RC1 || RC2 ))
