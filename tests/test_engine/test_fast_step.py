@@ -13,6 +13,15 @@ from mmjft.utils import register_all_modules
 
 register_all_modules()
 R101 = osp.join(ROOT, 'configs/jft/resnet101_8xb32_jft300m-299px.py')
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: on a shared 2-core machine two OpenMP threads can wait on each other for seconds."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 BF16 = {'optim_wrapper.type': 'AmpOptimWrapper', 'optim_wrapper.dtype': 'bfloat16',
         'optim_wrapper.loss_scale': dict(enabled=False)}
 
@@ -36,8 +45,9 @@ def _backbone_inputs(runner):
 
 def test_bf16_channels_last_run_two_iterations_on_cpu(mini_jft, tmp_path):
     runner = build_runner(MINI_CONFIG, mini_jft['data_root'], tmp_path, {
-        **BF16, 'channels_last': True, 'train_dataloader.batch_size': 4, 'train_cfg.max_iters': 8, 'val_cfg': None, 'val_dataloader': None,
-        'val_evaluator': None, 'train_dataloader.num_workers': 0, 'default_hooks.checkpoint': None})
+        **BF16, 'channels_last': True, 'train_dataloader.batch_size': 4, 'train_cfg.max_iters': 8, 'val_cfg': None,
+        'val_dataloader': None, 'val_evaluator': None, 'train_dataloader.num_workers': 0,
+        'default_hooks.checkpoint': None})
     convs = [p for p in runner.model.parameters() if p.dim() == 4]
     assert convs and all(p.is_contiguous(memory_format=torch.channels_last) for p in convs)
     assert not all(p.is_contiguous() for p in convs)  # (a 1x1 kernel is both)

@@ -5,6 +5,7 @@ import os.path as osp
 import sys
 
 import pytest
+import torch
 
 from conftest import MINI_CONFIG, ROOT
 
@@ -31,7 +32,12 @@ def test_runs_both_sides_on_cpu_and_prints_a_ratio(monkeypatch, capsys):
     monkeypatch.setattr(sys, 'argv', [
         'benchmark_train_step.py', '--config', MINI_CONFIG, '--batch', '4', '--img-size', '32', '--num-classes', '50',
         '--modes', 'bf16+cl', '--iters', '1', '--warmup', '1', '--repeat', '2', '--device', 'cpu'])
-    tool.main()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # on a shared 2-core machine two OpenMP threads can wait on each other for seconds
+    try:
+        tool.main()
+    finally:
+        torch.set_num_threads(threads)
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{')]
     env, result = lines
     assert env['device'] == 'cpu' and env['num_classes'] == 50

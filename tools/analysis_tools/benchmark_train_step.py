@@ -2,8 +2,8 @@
 plain PyTorch loop of the same model, head and optimizer, in the same mode, on the same device, in one process.
 
     python tools/analysis_tools/benchmark_train_step.py [--config CONFIG] [--batch 128] [--img-size 299]
-        [--num-classes 18291] [--modes fp32 bf16+cl bf16+cl+compile] [--iters 20] [--warmup 5] [--repeat 3]
-        [--device cuda] [--cfg-options KEY=VALUE ...]
+        [--num-classes 18291] [--modes fp32 bf16+cl bf16+cl+compile] [--iters 20] [--warmup 6] [--repeat 3]
+        [--device cuda] [--loader memory|config] [--cfg-options KEY=VALUE ...]
 
 A mode is 'fp32' or 'bf16', plus '+cl' (channels_last) and '+compile' (torch.compile). For each mode:
 
@@ -11,7 +11,9 @@ A mode is 'fp32' or 'bf16', plus '+cl' (channels_last) and '+compile' (torch.com
   bf16 or OptimWrapper, ``channels_last``, ``compile``), ``model.head.num_classes`` and the batch size set, no
   validation and no checkpoint saving; the Runner's ``train()`` then runs the config's train loop (``run_iter``:
   hooks, ``model.train_step`` with the data preprocessor, head and optim wrapper) on an in-memory dataloader that hands
-  out ready batches as the config's ``collate_fn`` makes them: uint8 images on the host and per-image label ids.
+  out ready batches as the config's ``collate_fn`` makes them: uint8 images on the host and per-image label ids;
+  with ``--loader config``, on the config's own train dataloader instead (end to end: e.g. shards, its workers and
+  pipeline; the data given by the config or ``--cfg-options``).
 * plain: mmpretrain's ResNet backbone built from the same config, global average pooling, one ``nn.Linear``, and
   ``binary_cross_entropy_with_logits`` over the multi-hot target of the same label ids, with the config's optimizer;
   each step copies the same uint8 images to the device and normalises them there; ``torch.autocast`` for bf16,
@@ -199,9 +201,10 @@ def bench_mode(args, mode_name: str, device) -> dict:
             sync(device)
             plain_seconds.append(time.perf_counter() - start)
 
-        runner._train_dataloader = DataLoader(InMemoryBatches(batches, args.batch, args.num_classes),
-                                              batch_size=args.batch, collate_fn=lambda batch: batch,
-                                              pin_memory=bool(cfg.train_dataloader.get('pin_memory', False)))
+        if args.loader == 'memory':
+            runner._train_dataloader = DataLoader(
+                InMemoryBatches(batches, args.batch, args.num_classes), batch_size=args.batch,
+                collate_fn=lambda batch: batch, pin_memory=bool(cfg.train_dataloader.get('pin_memory', False)))
         timer = BlockTimer(args.warmup, args.iters, device, plain_block)
         runner.register_hook(timer)
         t0 = time.perf_counter()
@@ -224,7 +227,8 @@ def bench_mode(args, mode_name: str, device) -> dict:
     rate = [round(args.batch * args.iters / s, 1) for s in timer.seconds]
     plain_rate = [round(args.batch * args.iters / s, 1) for s in plain_seconds]
     med, plain_med = statistics.median(rate), statistics.median(plain_rate)
-    return dict(mode=mode_name, mmjft_img_s=rate, plain_img_s=plain_rate, mmjft_median=med, plain_median=plain_med,
+    return dict(mode=mode_name, loader=args.loader, mmjft_img_s=rate, plain_img_s=plain_rate, mmjft_median=med,
+                plain_median=plain_med,
                 ratio=round(med / plain_med, 3),
                 mmjft_warmup_s=round(total_s - sum(timer.seconds) - sum(plain_seconds), 1),
                 plain_warmup_s=round(plain_warmup_s, 1), peak_gib=None if peak is None else round(peak, 1), **actual)
@@ -239,9 +243,15 @@ def main():
     parser.add_argument('--labels-per-image', type=int, default=3)
     parser.add_argument('--modes', nargs='+', default=['fp32', 'bf16+cl', 'bf16+cl+compile'])
     parser.add_argument('--iters', type=int, default=20, help='iterations per timed block')
-    parser.add_argument('--warmup', type=int, default=5, help='untimed iterations first (compilation included)')
+    parser.add_argument('--warmup', type=int, default=6,
+                        help='untimed iterations first: compilation, and (> 4) the recompilations that each new '
+                        'batch\'s label counts cause under compile')
     parser.add_argument('--repeat', type=int, default=3, help='timed blocks per side')
     parser.add_argument('--device', default=None, help="'cuda' or 'cpu'; must be the device mmengine picks")
+    parser.add_argument('--loader', choices=['memory', 'config'], default='memory',
+                        help="mmjft's side reads 'memory': the ready batches (the step alone), or 'config': the "
+                        "config's own train dataloader (end to end: its data, e.g. shards, workers, pipeline); the "
+                        'plain loop always reads the ready batches')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='config overrides after the mode\'s switches, e.g. train_dataloader.pin_memory=True')
     args = parser.parse_args()
