@@ -1,6 +1,7 @@
 """JFT-style dataset: JSONL of images with (noisy, confidence-scored) labels over a class hierarchy."""
 import json
 import os.path as osp
+import random
 from typing import List, Optional, Sequence, Union
 
 import cv2
@@ -16,6 +17,7 @@ from mmjft.structures import LabelHierarchy
 from .bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
 from .exclusion import excluded_mask
 from .label_space import classes_subset_map
+from .sample_seed import SAMPLE_SEED_KEY
 from .subset import select_subset
 
 # What a missing or undecodable file raises inside mmcv's LoadImageFromFile (FileNotFoundError, PIL's
@@ -277,8 +279,14 @@ class JFTDataset(MultiLabelDataset):
     # ------------------------------------------------------------------ reading images
     def prepare_data(self, idx: int):
         """Run the pipeline. In training a missing or corrupt image returns None (mmengine then draws another) and
-        its path travels to the main process in the next good sample's ``'bad_images'`` field."""
-        return load_or_skip(self._loading, self._after_loading, self.get_data_info(idx), self._bad, self.test_mode)
+        its path travels to the main process in the next good sample's ``'bad_images'`` field.
+
+        The sample gets a seed for augmentation done later, on the device (:data:`SAMPLE_SEED_KEY`), drawn from
+        Python's ``random``, which mmengine seeds per worker: mmengine's replaying resume draws the same seeds again,
+        and the transforms here (numpy's generator) see the same draws as without it."""
+        info = self.get_data_info(idx)
+        info[SAMPLE_SEED_KEY] = random.getrandbits(64)
+        return load_or_skip(self._loading, self._after_loading, info, self._bad, self.test_mode)
 
     def class_counts(self) -> np.ndarray:
         """Number of images carrying each label of the dataset's label space (after expansion and subsets)."""

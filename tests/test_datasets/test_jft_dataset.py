@@ -139,3 +139,24 @@ def test_evaluation_image_that_does_not_load_is_an_error(tmp_path):
     test_ds = JFTDataset(**cfg, pipeline=PIPELINE, test_mode=True)
     with pytest.raises(RuntimeError, match=r'imgs/3\.jpg'):
         test_ds[3]
+
+
+def test_samples_carry_a_seed_from_pythons_generator_for_device_augmentation(tmp_path):
+    """Each sample's ``sample_seed`` (read by the GPU-decode preprocessor) comes from Python's ``random``, which
+    mmengine seeds per worker: the same sequence again after reseeding, another per draw; numpy's generator, which
+    the CPU transforms use, is left alone."""
+    import random
+    cfg = write_world(tmp_path, [dict(labels=['apple']) for _ in range(4)])
+    ds = JFTDataset(**cfg, pipeline=[dict(type='PackInputs', meta_keys=('img_path', 'sample_seed'))])
+
+    def seeds():
+        random.seed(3)
+        np.random.seed(3)
+        out = [ds[i]['data_samples'].sample_seed for i in (0, 1, 0)]
+        return out, np.random.rand()
+
+    first, second = seeds(), seeds()
+    assert first == second
+    assert len(set(first[0])) == 3 and all(0 <= s < 2 ** 64 for s in first[0])
+    np.random.seed(3)
+    assert first[1] == np.random.rand()
