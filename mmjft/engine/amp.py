@@ -7,8 +7,11 @@ resolves to the subclass below: with an accelerator it is mmengine's wrapper unc
 under CPU autocast in bfloat16 (mmengine's ``autocast`` on the 'cpu' device) with no loss scaling, which bfloat16,
 having float32's exponent range, does not need. ``type='mmengine.AmpOptimWrapper'`` names mmengine's own.
 """
+import logging
+
 import torch
 from mmengine.device import is_cuda_available, is_mlu_available, is_musa_available, is_npu_available
+from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper as MMEngineAmpOptimWrapper
 from mmengine.optim import OptimWrapper
 from mmengine.registry import Registry
@@ -38,6 +41,11 @@ class AmpOptimWrapper(MMEngineAmpOptimWrapper):
     """
 
     def __init__(self, loss_scale='dynamic', dtype=None, use_fsdp: bool = False, **kwargs):
+        if dtype in ('float16', torch.float16) and isinstance(loss_scale, dict) and loss_scale.get('enabled') is False:
+            # e.g. tools/train.py --amp (float16) on a JFT config, whose loss_scale is bfloat16's
+            print_log("AmpOptimWrapper: float16 without loss scaling lets small gradients underflow to zero; give "
+                      "loss_scale='dynamic' (the JFT configs' loss_scale=dict(enabled=False) is for bfloat16)",
+                      logger='current', level=logging.WARNING)
         if has_accelerator():
             super().__init__(loss_scale=loss_scale, dtype=dtype, use_fsdp=use_fsdp, **kwargs)
             return

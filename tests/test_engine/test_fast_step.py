@@ -95,6 +95,12 @@ def test_amp_optim_wrapper_is_mmengines_where_there_is_an_accelerator(monkeypatc
         wrapper = AmpOptimWrapper(optimizer=torch.optim.SGD(layer.parameters(), lr=0.1), dtype='bfloat16',
                                   loss_scale=dict(enabled=False))
     assert wrapper.cast_dtype == torch.bfloat16 and wrapper.loss_scaler.__class__.__module__.startswith('torch')
+    logged = []
+    monkeypatch.setattr('mmjft.engine.amp.print_log', lambda msg, **kwargs: logged.append(msg))
+    with pytest.warns(Warning):  # e.g. tools/train.py --amp (float16) on a JFT config: its loss_scale is bf16's
+        AmpOptimWrapper(optimizer=torch.optim.SGD(layer.parameters(), lr=0.1), dtype='float16',
+                        loss_scale=dict(enabled=False))
+    assert len(logged) == 1 and 'underflow' in logged[0]
 
 
 def test_use_channels_last_on_meta():
