@@ -26,7 +26,8 @@ default_hooks = dict(
 )
 
 # The fast GPU step (mmjft/engine/runner.py): bf16 autocast without loss scaling (bf16 has fp32's exponent range),
-# convolutions in channels_last, and mmengine's torch.compile of model.train_step (the first iterations compile).
+# convolutions in channels_last, and torch.compile of the backbone and the optimizer step (mmjft's Runner; the first
+# iterations compile).
 # On a CPU host AmpOptimWrapper runs bf16 CPU autocast (mmjft/engine/amp.py).
 optim_wrapper = dict(type='AmpOptimWrapper', dtype='bfloat16', loss_scale=dict(enabled=False))
 channels_last = True
