@@ -47,8 +47,9 @@ def _parse_position(text: str) -> Tuple[int, int, int, int]:
 
 
 class _PositionedIterator:
-    """Batches of a DataLoader without end (a new epoch when one ends), keeping the data position; the DataLoader's
-    iterator (and its workers) is made at the first ``next``, after a resume has set the position."""
+    """Batches of a DataLoader without end (a new epoch when one ends), keeping the data position. The DataLoader's
+    iterator (and its workers) is made by :meth:`start`, or at the first ``next`` after :meth:`seek` or
+    :meth:`restart`."""
 
     def __init__(self, dataloader: DataLoader):
         self.dataloader = dataloader
@@ -70,8 +71,7 @@ class _PositionedIterator:
                     next_worker=0 if self.last_worker is None else (self.last_worker + 1) % self.num_workers)
 
     def can_seek(self) -> bool:
-        sampler = getattr(self.dataloader.batch_sampler, 'sampler', None) or self.dataloader.sampler
-        return (self.streaming and hasattr(self.dataset, 'set_resume')) or hasattr(sampler, 'set_start')
+        return (self.streaming and hasattr(self.dataset, 'set_resume')) or hasattr(self._sampler(), 'set_start')
 
     def seek(self, state: dict) -> None:
         """Start at ``state`` (:meth:`state` of the run that saved it) when the iterator is made."""
@@ -79,6 +79,12 @@ class _PositionedIterator:
         self.workers = {int(k): list(v) for k, v in state['workers'].items()}
         self.last_worker = None if state['next_worker'] is None else (state['next_worker'] - 1) % self.num_workers
         self._resume = state
+        self._iterator = None  # made anew at the position
+
+    def restart(self, epoch: int) -> None:
+        """Start ``epoch``'s data from its beginning."""
+        self.epoch, self.batches, self.workers, self.last_worker = epoch, 0, {}, None
+        self._iterator = None
 
     def replay(self, iters: int) -> None:
         print_log(f'{type(self.dataset).__name__} cannot start inside an epoch: drawing {iters} batches to skip the '
@@ -91,7 +97,8 @@ class _PositionedIterator:
         batch_sampler = self.dataloader.batch_sampler
         return getattr(batch_sampler, 'sampler', None) if batch_sampler is not None else self.dataloader.sampler
 
-    def _start_epoch(self) -> None:
+    def start(self) -> None:
+        """Make the DataLoader's iterator for the current epoch and position."""
         sampler = self._sampler()
         if self.streaming and hasattr(self.dataset, 'set_epoch'):
             self.dataset.set_epoch(self.epoch)
@@ -112,12 +119,12 @@ class _PositionedIterator:
 
     def __next__(self):
         if self._iterator is None:
-            self._start_epoch()
+            self.start()
         try:
             batch = next(self._iterator)
         except StopIteration:
-            self.epoch, self.batches, self.workers, self.last_worker = self.epoch + 1, 0, {}, None
-            self._start_epoch()
+            self.restart(self.epoch + 1)
+            self.start()
             try:
                 batch = next(self._iterator)
             except StopIteration:
@@ -168,6 +175,11 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         self.dynamic_milestones, self.dynamic_intervals = calc_dynamic_intervals(self.val_interval, dynamic_intervals)
         self.exact_resume = exact_resume
         self.dataloader_iterator = _PositionedIterator(self.dataloader)
+        if not self.dataloader_iterator.streaming:
+            # a sampler's loader starts here, as mmengine's loop does: its iterator draws a seed from torch's global
+            # generator before the model's weights are initialised, so a seed gives IterBasedTrainLoop's weights; a
+            # resume makes it anew. A stream starts at the first batch (persistent workers keep their dataset).
+            self.dataloader_iterator.start()
         self.saved_position: Optional[dict] = None  # set by DataPositionHook from a resumed checkpoint
         if not any(isinstance(h, DataPositionHook) for h in runner.hooks):
             runner.register_hook(DataPositionHook(), 'NORMAL')
@@ -207,7 +219,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
             if self.exact_resume:
                 raise ValueError(f'{msg}; a streaming dataset cannot be replayed to it. Set '
                                  'train_cfg.exact_resume=False to start the data at the epoch the iterations suggest')
-            it.epoch = self._iter // max(1, len(self.dataloader))
+            it.restart(self._iter // max(1, len(self.dataloader)))
             print_log(f'{msg}: the data starts at the beginning of epoch {it.epoch} (exact_resume=False; an estimate '
                       'from the dataset\'s length)', logger='current', level=logging.WARNING)
             return
@@ -226,7 +238,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
                                  f'epoch {saved["epoch"]}\'s data over')
             print_log(f'{msg}: epoch {saved["epoch"]}\'s data starts over (exact_resume=False)', logger='current',
                       level=logging.WARNING)
-            it.epoch = int(saved['epoch'])
+            it.restart(int(saved['epoch']))
             return
         it.seek(saved)
         print_log(f'resuming the data at epoch {saved["epoch"]}, {saved["batches"]} batches into it (no replay)',
