@@ -184,6 +184,7 @@ class JFTCompiledDataset(Dataset):
 
     def __getitem__(self, item):
         idx, epoch = item if isinstance(item, tuple) else (item, 0)
+        replacements = None  # successive draws of the first failed sample's seed: no cycle back to itself
         while True:  # ConsecutiveBadImages ends a run of failures
             key = self.img_key(idx)
             seed = sample_seed(self.seed, epoch, key)
@@ -192,7 +193,8 @@ class JFTCompiledDataset(Dataset):
                 return data
             if self.test_mode:
                 raise RuntimeError(f'{type(self).__name__}: the test pipeline returned nothing for sample {idx}')
-            idx = random.Random(seed).randrange(self._len)
+            replacements = replacements or random.Random(seed)
+            idx = replacements.randrange(self._len)
 
     def _prepare(self, idx: int, seed: int):
         info = self.get_data_info(idx)
