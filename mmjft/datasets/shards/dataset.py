@@ -111,7 +111,7 @@ class JFTShardDataset(IterableDataset):
             of this many consecutive samples and yields each block in a random order, so a worker holds at most
             one block of encoded images (the memory of a shuffle buffer of this size). A block, unlike a rolling
             buffer, has a position that a resumed run can return to exactly. Defaults to 1000.
-        seed (int): seed of the shard order and the buffer. Defaults to 0.
+        seed (int): seed of the shard order, the shuffle blocks and the per-sample augmentation seeds. Defaults to 0.
         rank, world_size (int, optional): default: mmengine.dist's (tests inject them).
         test_mode (bool): an unreadable image raises instead of being skipped. Defaults to False.
     """
