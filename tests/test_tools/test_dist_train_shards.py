@@ -27,12 +27,28 @@ def _free_port():
         return str(s.getsockname()[1])
 
 
+def run(cmd, env, log_file):
+    """Run ``cmd`` (dist_train.sh) to its end, its output in ``log_file``; a run still going after TIMEOUT is
+    stopped (torchrun and all ranks) and fails the test."""
+    with open(log_file, 'w') as out:  # a file, not a pipe: a rank left behind must not block the reading
+        # its own process group: torchrun and the shell, for a hang's SIGTERM
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGTERM)  # torchrun stops its workers (each in a session of its own)
+            proc.wait(timeout=60)
+            pytest.fail(f'dist_train.sh still running after {TIMEOUT} s (ranks waiting in a collective?):\n'
+                        f'{log_file.read_text()[-4000:]}')
+    assert proc.returncode == 0, log_file.read_text()[-6000:]
+
+
 def test_two_process_gloo_run_reads_each_sample_once_per_epoch(mini_jft, tmp_path):
     """Two epochs over 4 shards: every sample once per epoch over ranks and workers (whatever the order), the
     replicas agree after bf16-compressed all-reduces (gloo runs the hook: torch 2.14's gloo all-reduces bfloat16).
     The train loop is the mini config's (the JFT schedule's) and the run ends with its checkpoint: a collective that
     only rank 0 reaches while saving (Runner.save_checkpoint is master_only) hangs it, which TIMEOUT turns into a
-    failure."""
+    failure. Then a second run resumes iteration 12's checkpoint on both ranks and ends where the first did."""
     with open(mini_jft['train_ann']) as f:
         lines = [line for line in f if line.strip()][:SHARDS * PER_SHARD]
     ann = tmp_path / 'train.jsonl'
@@ -56,18 +72,8 @@ train_dataloader = dict(
                PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, 'tests/test_tools')]))
     cmd = ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir', str(work), '--cfg-options',
            *data_root_options(mini_jft['data_root']), f'train_cfg.max_iters={2 * epoch_images}',
-           'train_cfg.val_interval=100000', 'default_hooks.checkpoint.interval=100000']
-    log_file = tmp_path / 'dist_train.log'  # a file, not a pipe: a rank left behind must not block the reading
-    with open(log_file, 'w') as out:  # its own process group: torchrun and the shell, for a hang's SIGTERM
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            proc.wait(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGTERM)  # torchrun stops its workers (each in a session of its own)
-            proc.wait(timeout=60)
-            pytest.fail(f'dist_train.sh still running after {TIMEOUT} s (ranks waiting in a collective?):\n'
-                        f'{log_file.read_text()[-4000:]}')
-    assert proc.returncode == 0, log_file.read_text()[-6000:]
+           'train_cfg.val_interval=100000', f'default_hooks.checkpoint.interval={6 * 2 * BATCH}']  # every 6 iters
+    run(cmd, env, tmp_path / 'dist_train.log')
     probes = [json.loads((work / f'probe_rank{r}.json').read_text()) for r in (0, 1)]
     # schedule in images: 2 epochs of 128 images = 16 iterations of 2 ranks x 8
     assert [(p['world_size'], p['iters']) for p in probes] == [(2, 16), (2, 16)]
@@ -84,6 +90,17 @@ train_dataloader = dict(
     positions = torch.load(work / 'iter_16.pth', map_location='cpu')['data_position']
     assert [(p['iter'], p['epoch'], p['world_size'], p['num_workers']) for p in positions] == [(16, 1, 2, 2)] * 2
     assert all(sorted(p['workers']) == ['0', '1'] for p in positions)
+    # --resume from iteration 12 (4 batches into epoch 1): each rank continues with the same images and both end
+    # with the uninterrupted run's weights
+    resumed = tmp_path / 'resumed'
+    at = cmd.index('--work-dir') + 1
+    run(cmd[:at] + [str(resumed)] + cmd[at + 1:] + ['--resume', str(work / 'iter_12.pth')], env,
+        tmp_path / 'resumed.log')
+    log = (tmp_path / 'resumed.log').read_text()
+    assert 'resuming the data at epoch 1, 4 batches into it (no replay)' in log, log[-3000:]
+    again = [json.loads((resumed / f'probe_rank{r}.json').read_text()) for r in (0, 1)]
+    assert [p['paths'] for p in again] == [p['paths'][12 * BATCH:] for p in probes]
+    assert {p['weights_sha1'] for p in again} == {probes[0]['weights_sha1']}
 
 
 @pytest.fixture
