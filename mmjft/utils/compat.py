@@ -14,6 +14,7 @@
 """
 import os
 import pickle
+import subprocess
 
 import numpy as np
 import torch
@@ -110,11 +111,21 @@ def setup_cpu_distributed(cfg, launcher):
 
 
 def _slurm_env_to_torch_env():
-    """Translate Slurm's task variables into torch's RANK/WORLD_SIZE/LOCAL_RANK (MASTER_ADDR must be exported)."""
+    """Translate Slurm's task variables into torch's RANK/WORLD_SIZE/LOCAL_RANK; MASTER_ADDR, when not exported, is the
+    job's first node (``scontrol show hostname $SLURM_NODELIST``, as mmengine's GPU slurm launcher finds it)."""
     env = os.environ
     env.setdefault('RANK', env['SLURM_PROCID'])
     env.setdefault('WORLD_SIZE', env['SLURM_NTASKS'])
     env.setdefault('LOCAL_RANK', env.get('SLURM_LOCALID', '0'))
     env.setdefault('MASTER_PORT', '29500')
+    if 'MASTER_ADDR' not in env and env.get('SLURM_NODELIST'):
+        try:
+            first = subprocess.run(['scontrol', 'show', 'hostname', env['SLURM_NODELIST']], capture_output=True,
+                                   text=True).stdout.split()
+        except OSError:  # no scontrol on this host
+            first = []
+        if first:
+            env['MASTER_ADDR'] = first[0]
     if 'MASTER_ADDR' not in env:
-        raise RuntimeError('slurm launcher without GPU: export MASTER_ADDR (tools/slurm_train.sh does)')
+        raise RuntimeError('slurm launcher without GPU: MASTER_ADDR is not set and `scontrol show hostname '
+                           '$SLURM_NODELIST` names no node; export MASTER_ADDR (the first node of the job)')
