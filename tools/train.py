@@ -54,8 +54,8 @@ def merge_args(cfg, args):
             raise SystemExit('--amp needs a GPU: mmengine 0.10.7 runs AmpOptimWrapper on CUDA/NPU/MLU only')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.dtype = args.amp_dtype
-        if args.amp_dtype == 'float16':
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if args.amp_dtype == 'float16':  # float16 needs loss scaling, whatever a bf16 config switched off
+            cfg.optim_wrapper.loss_scale = 'dynamic'
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -45,3 +45,8 @@ def test_amp(monkeypatch):
         ('AmpOptimWrapper', 'float16', 'dynamic')
     cfg = tool.merge_args(Config.fromfile(MINI_CONFIG), args(amp=True, amp_dtype='bfloat16'))
     assert cfg.optim_wrapper.dtype == 'bfloat16' and 'loss_scale' not in cfg.optim_wrapper
+    # a JFT config (bf16 without loss scaling) run with --amp in float16 gets loss scaling back
+    jft = Config.fromfile(osp.join(ROOT, 'configs/jft/resnet101_8xb32_jft300m-299px.py'))
+    assert jft.optim_wrapper.loss_scale == dict(enabled=False)
+    cfg = tool.merge_args(jft, args(config=jft.filename, amp=True))
+    assert (cfg.optim_wrapper.dtype, cfg.optim_wrapper.loss_scale) == ('float16', 'dynamic')
