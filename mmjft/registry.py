@@ -11,6 +11,7 @@ from mmpretrain.registry import LOOPS as MMPRETRAIN_LOOPS
 from mmpretrain.registry import METRICS as MMPRETRAIN_METRICS
 from mmpretrain.registry import MODEL_WRAPPERS as MMPRETRAIN_MODEL_WRAPPERS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+from mmpretrain.registry import OPTIM_WRAPPERS as MMPRETRAIN_OPTIM_WRAPPERS
 from mmpretrain.registry import OPTIMIZERS as MMPRETRAIN_OPTIMIZERS
 from mmpretrain.registry import RUNNERS as MMPRETRAIN_RUNNERS
 from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
@@ -23,6 +24,7 @@ DATA_SAMPLERS = Registry('data sampler', parent=MMPRETRAIN_DATA_SAMPLERS, locati
 TRANSFORMS = Registry('transform', parent=MMPRETRAIN_TRANSFORMS, locations=['mmjft.datasets'])
 METRICS = Registry('metric', parent=MMPRETRAIN_METRICS, locations=['mmjft.evaluation'])
 OPTIMIZERS = Registry('optimizer', parent=MMPRETRAIN_OPTIMIZERS, locations=['mmjft.engine'])
+OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMPRETRAIN_OPTIM_WRAPPERS, locations=['mmjft.engine'])
 HOOKS = Registry('hook', parent=MMPRETRAIN_HOOKS, locations=['mmjft.engine'])
 LOOPS = Registry('loop', parent=MMPRETRAIN_LOOPS, locations=['mmjft.engine'])
 RUNNERS = Registry('runner', parent=MMPRETRAIN_RUNNERS, locations=['mmjft.engine'])
@@ -44,5 +46,5 @@ def _expose_to_other_libraries(*registries):
         root._children.setdefault(registry.scope, registry)
 
 
-_expose_to_other_libraries(MODELS, DATASETS, DATA_SAMPLERS, TRANSFORMS, METRICS, OPTIMIZERS, HOOKS, LOOPS, RUNNERS,
-                           MODEL_WRAPPERS, WEIGHT_INITIALIZERS)
+_expose_to_other_libraries(MODELS, DATASETS, DATA_SAMPLERS, TRANSFORMS, METRICS, OPTIMIZERS, OPTIM_WRAPPERS, HOOKS,
+                           LOOPS, RUNNERS, MODEL_WRAPPERS, WEIGHT_INITIALIZERS)

@@ -14,12 +14,9 @@ from mmengine.device import is_cuda_available, is_mlu_available, is_musa_availab
 from mmengine.logging import print_log
 from mmengine.optim import AmpOptimWrapper as MMEngineAmpOptimWrapper
 from mmengine.optim import OptimWrapper
-from mmengine.registry import Registry
-from mmpretrain.registry import OPTIM_WRAPPERS as MMPRETRAIN_OPTIM_WRAPPERS
 
-# mmjft's node of the optim-wrapper registry (scope 'mmjft', under mmpretrain's): mmengine's build_optim_wrapper finds
-# it through the default scope.
-OPTIM_WRAPPERS = Registry('optim_wrapper', parent=MMPRETRAIN_OPTIM_WRAPPERS, scope='mmjft', locations=['mmjft.engine'])
+from mmjft.registry import OPTIM_WRAPPERS
+
 # the keys only an AmpOptimWrapper takes: mmjft's Runner drops them when a config switches to a plain OptimWrapper
 AMP_ONLY_KEYS = ('dtype', 'loss_scale', 'use_fsdp')
 
