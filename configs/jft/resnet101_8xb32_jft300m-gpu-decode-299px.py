@@ -18,6 +18,7 @@ model = dict(
 train_pipeline = [dict(type='LoadJpegBytes'), dict(type='PackJpegInputs')]
 test_pipeline = [dict(type='LoadJpegBytes'), dict(type='PackJpegInputs')]
 # reading bytes and parsing a header is ~100x cheaper than decoding: 4 workers per GPU instead of 8
-train_dataloader = dict(num_workers=4, dataset=dict(pipeline=train_pipeline))
+# encoded JPEGs differ in length: the preprocessor takes the list pseudo_collate makes
+train_dataloader = dict(num_workers=4, collate_fn=dict(type='pseudo_collate'), dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(num_workers=4, dataset=dict(pipeline=test_pipeline))
 test_dataloader = dict(num_workers=4, dataset=dict(pipeline=test_pipeline))
