@@ -71,7 +71,28 @@ def count_threshold(keys: np.ndarray, count: int) -> int:
         raise ValueError(f'count must be an image count, got the fraction {fraction}')
     if count >= keys.size:
         return int(keys.max())
-    return int(np.partition(keys, count - 1)[count - 1])
+    if keys.size <= _CHUNK:
+        return int(np.partition(keys, count - 1)[count - 1])
+    return _chunked_threshold(keys, count)
+
+
+_CHUNK = 1 << 22
+_HIST_SHIFT = np.uint64(48)  # the histogram's bins: the keys' top 16 bits
+
+
+def _chunked_threshold(keys: np.ndarray, count: int) -> int:
+    """:func:`count_threshold` without copying ``keys`` (a ``np.memmap`` of 300M keys is 2.4 GB): a histogram of
+    the keys' top bits, then the partition of the one bin that holds the count-th smallest key (keys are uniform
+    hashes: N / 65536 of them per bin). Memory: the histogram and one bin."""
+    hist = np.zeros(1 << 16, dtype=np.int64)
+    for lo in range(0, keys.size, _CHUNK):
+        hist += np.bincount(keys[lo:lo + _CHUNK] >> _HIST_SHIFT, minlength=hist.size)
+    cum = np.cumsum(hist)
+    b = int(np.searchsorted(cum, count))  # the bin of the count-th smallest key
+    before = int(cum[b - 1]) if b else 0
+    in_bin = np.concatenate([k[(k >> _HIST_SHIFT) == b] for k in (keys[lo:lo + _CHUNK]
+                                                                  for lo in range(0, keys.size, _CHUNK))])
+    return int(np.partition(in_bin, count - before - 1)[count - before - 1])
 
 
 def _as_keys(keys) -> np.ndarray:

@@ -116,3 +116,15 @@ def test_whole_and_bad_sizes():
                      (True, 'got True'), ('10', "got '10'")):
         with pytest.raises(ValueError, match=msg):
             select_subset(PATHS, bad)
+
+
+def test_count_threshold_of_a_large_array_reads_it_in_chunks(monkeypatch):
+    """Above one chunk the threshold comes from a histogram of the top bits and one bin's partition (no copy of a
+    memory-mapped key file): the same key as a full partition, clustered and tied keys included."""
+    monkeypatch.setattr(subset, '_CHUNK', 64)
+    rng = np.random.default_rng(1)
+    keys = rng.integers(0, 2**64 - 1, size=1000, dtype=np.uint64)
+    keys[:300] = keys[0]  # ties
+    keys[300:400] = np.uint64(5)  # many keys in bin 0
+    for count in (1, 50, 99, 100, 101, 350, 999):
+        assert subset.count_threshold(keys, count) == int(np.partition(keys, count - 1)[count - 1])

@@ -2,8 +2,8 @@
 
 Writes an index of N images (shards of --per-shard samples; no tar or image is written), builds the dataset in a
 fresh process per N, lists the shards of every worker of rank 0 (world --world-size x --workers), and computes a
-count subset's key threshold from N uint64 keys as the streamed pass does (the keys are freed after; the
-threshold is then cached). Prints RssAnon (/proc/self/status) after each step and the slope per million images.
+count subset's key threshold from a stream of N uint64 keys as the pass over the shards does (spilled to a temporary
+file and read back in chunks; the threshold is then cached). Prints RssAnon (/proc/self/status) after each step and the slope per million images.
 
     python tools/analysis_tools/benchmark_shard_memory.py --sizes 1000000 10000000
 """
@@ -27,7 +27,7 @@ def child(n, per_shard, world_size, workers, out):
     import numpy as np
 
     from mmjft.datasets import JFTShardDataset
-    from mmjft.datasets.subset import count_threshold
+    from mmjft.datasets.shards.dataset import spilled_count_cut
     base = rss_anon_kib()
     d = tempfile.mkdtemp()
     with open(os.path.join(d, 'classes.txt'), 'w') as f:
@@ -42,10 +42,16 @@ def child(n, per_shard, world_size, workers, out):
     ds = JFTShardDataset(index_file=os.path.join(d, 'index.json'), rank=0, world_size=world_size)
     mine = [ds.worker_shards(0, 0, world_size, w, workers) for w in range(workers)]
     built = rss_anon_kib()
-    keys = np.random.default_rng(0).integers(0, 2**63, n, dtype=np.uint64)  # the pass's key array
-    count_threshold(keys, n // 10)
-    peak = rss_anon_kib()
-    del keys
+    rng = np.random.default_rng(0)
+    peaks = []
+
+    def keys():  # the pass's stream of keys, one by one as the shards give them; RssAnon sampled on the way
+        for lo in range(0, n, 1 << 20):
+            peaks.append(rss_anon_kib())
+            yield from (int(k) for k in rng.integers(0, 2**63, min(1 << 20, n - lo), dtype=np.uint64))
+
+    spilled_count_cut(keys(), n // 10)
+    peak = max(peaks + [rss_anon_kib()])
     after = rss_anon_kib()
     json.dump(dict(n=n, shards=len(ds.shards), my_shards=sum(map(len, mine)), base_kib=base,
                    dataset_kib=built - base, count_pass_peak_kib=peak - base, after_pass_kib=after - base),

@@ -5,6 +5,7 @@ import os
 import os.path as osp
 import random
 import tarfile
+import tempfile
 from typing import Optional, Sequence, Union
 
 import mmcv
@@ -64,6 +65,37 @@ def _label_members(path: str):
                 sample[suffix] = tar.extractfile(member).read()
     if sample is not None:
         yield sample
+
+
+def spilled_count_cut(keys, count: int) -> tuple:
+    """``(t, n, below, equal)`` of a stream of uint64 subset ``keys``: the count subset's threshold
+    (:func:`~mmjft.datasets.subset.count_threshold`), the number of keys, and how many lie below and at ``t``. The
+    keys are spilled to a temporary file (8 bytes each) and read back in chunks: memory does not grow with ``n``.
+    ``t`` is None when there is no key."""
+    with tempfile.TemporaryFile() as spill:
+        for chunk in _chunks(keys, 1 << 20):
+            np.asarray(chunk, dtype=np.uint64).tofile(spill)
+        n = spill.tell() // 8
+        if not n:
+            return None, 0, 0, 0
+        keys = np.memmap(spill, dtype=np.uint64, mode='r', shape=(n, ))
+        t = count_threshold(keys, count)
+        below, equal = (sum(int(op(keys[lo:lo + (1 << 22)], np.uint64(t)).sum()) for lo in range(0, n, 1 << 22))
+                        for op in (np.less, np.equal))
+        del keys
+    return t, n, below, equal
+
+
+def _chunks(items, size: int):
+    """Lists of up to ``size`` consecutive items."""
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _is_url(name: str) -> bool:
@@ -289,15 +321,17 @@ class JFTShardDataset(IterableDataset):
                     yield path, subset_keys([path], self.subset_seed)[0]
 
     def _count_pass(self, count: int) -> dict:
-        keys = np.fromiter((k for _, k in self._candidates()), dtype=np.uint64)
-        if not keys.size:
+        """The count subset's threshold from one pass over the shards' labels: the keys of the images the label
+        rules keep are spilled to a temporary file (8 bytes an image) and read back in chunks
+        (:func:`~mmjft.datasets.subset.count_threshold`), so memory does not grow with the index."""
+        t, n, below, equal = spilled_count_cut((k for _, k in self._candidates()), count)
+        if not n:
             raise ValueError(f'{self.index_file}: no image is left for the subset')
-        t = count_threshold(keys, count)
-        need = count - int((keys < np.uint64(t)).sum())
+        need = count - below
         tied = None
-        if count < keys.size and int((keys == np.uint64(t)).sum()) > need:  # ties at the cut: JFTDataset's path order
+        if count < n and equal > need:  # ties at the cut: JFTDataset's path order
             tied = sorted(p for p, k in self._candidates() if k == t)[:need]
-        print_log(f'{type(self).__name__} {self.index_file}: subset of {count} of {keys.size} images: key threshold '
+        print_log(f'{type(self).__name__} {self.index_file}: subset of {count} of {n} images: key threshold '
                   f'{t}', logger='current')
         return dict(threshold=int(t), tied=tied)
 
