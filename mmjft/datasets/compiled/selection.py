@@ -24,10 +24,9 @@ import numpy as np
 import scipy.sparse as sp
 from mmengine.logging import print_log
 
-from ..subset import _parse_size, fraction_threshold, subset_keys
+from ..subset import _parse_size, count_threshold, fraction_threshold, subset_keys
 
 CHUNK = 1 << 18
-HIST_SHIFT = 48  # keys' top 16 bits index the histogram
 
 
 class LabelRule:
@@ -100,15 +99,8 @@ def _candidates(arrays: dict, rule: LabelRule, seed: Optional[int]):
 def _count_cut(keys_file: str, pos_file: str, m: int, count: int, arrays: dict):
     """(threshold t, positions with key == t that the count keeps) over the ``m`` spilled candidates."""
     keys = np.memmap(keys_file, dtype=np.uint64, mode='r', shape=(m, ))
-    hist = np.zeros(1 << (64 - HIST_SHIFT), dtype=np.int64)
-    for lo in range(0, m, CHUNK):
-        hist += np.bincount(keys[lo:lo + CHUNK] >> HIST_SHIFT, minlength=hist.size)
-    cum = np.cumsum(hist)
-    b = int(np.searchsorted(cum, count))  # the bin holding the count-th smallest key
-    before = int(cum[b - 1]) if b else 0
-    in_bin = np.concatenate([k[(k >> HIST_SHIFT) == b] for k in (keys[lo:lo + CHUNK] for lo in range(0, m, CHUNK))])
-    t = np.partition(in_bin, count - before - 1)[count - before - 1]
-    need = count - before - int((in_bin < t).sum())
+    t = np.uint64(count_threshold(keys, count))  # read in chunks: the keys stay on disk
+    need = count - sum(int((keys[lo:lo + CHUNK] < t).sum()) for lo in range(0, m, CHUNK))
     pos = np.memmap(pos_file, dtype=np.int64, mode='r', shape=(m, ))
     tied = np.concatenate([pos[lo:lo + CHUNK][keys[lo:lo + CHUNK] == t] for lo in range(0, m, CHUNK)])
     if tied.size > need:  # JFTDataset breaks a tie at the cut by img_path
