@@ -179,9 +179,12 @@ def test_runner_trains_from_shards(world, tmp_path):
                                          shuffle_buffer=32),
         'train_dataloader.sampler': None, 'train_dataloader.batch_size': 8, 'train_dataloader.num_workers': 2,
         'train_cfg.max_iters': 24, 'train_cfg.val_interval': 10_000, 'default_hooks.checkpoint.interval': 10_000,
-        'default_hooks.logger.interval': 1, 'model.head.num_classes': 'auto'})
+        'default_hooks.logger.interval': 1, 'model.head.num_classes': 'auto',
+        'train_dataloader.collate_fn': dict(type='default_collate')})  # as the ResNet-101 shard config
     runner.train()
     assert runner.model.head.num_classes == 73  # 'auto': the classes file the shard index names
     assert runner.iter == 3
+    position = runner.train_loop.data_position()  # read from the stacked batches' position strings
+    assert (position['epoch'], position['batches'], sorted(position['workers'])) == (0, 3, ['0', '1'])
     assert runner.train_dataloader.sampler is not None  # torch's own for an IterableDataset
     assert isinstance(runner.train_dataloader.dataset, JFTShardDataset)
