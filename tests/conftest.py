@@ -63,6 +63,34 @@ def data_root_options(data_root):
     return [f'{split}_dataloader.dataset.data_root={data_root}' for split in ('train', 'val', 'test')]
 
 
+def mini_jft_lines(mini_jft, n):
+    """The first ``n`` non-blank lines of the mini-JFT training JSONL."""
+    with open(mini_jft['train_ann']) as f:
+        return [line for line in f if line.strip()][:n]
+
+
+def write_dirty_jsonl(tmp, lines):
+    """``tmp/dirty.jsonl``: ``lines[:10]``, a corrupt JPEG (line 11), ``lines[10:20]``, a missing image (line 22)."""
+    import json
+    bad_jpg = tmp / 'corrupt.jpg'
+    bad_jpg.write_bytes(b'\xff\xd8\xff\xe0 not a jpeg at all')
+    extra = [json.dumps(dict(img_path=str(bad_jpg), labels=[0])) + '\n',
+             json.dumps(dict(img_path=str(tmp / 'missing.jpg'), labels=[1])) + '\n']
+    dirty = tmp / 'dirty.jsonl'
+    dirty.write_text(''.join(lines[:10] + extra[:1] + lines[10:20] + extra[1:]))
+    return dirty
+
+
+def load_tool(path, name=None):
+    """A script under tools/ (``path`` relative to the repo) imported as a module, to test its functions."""
+    import importlib.util
+    name = name or 'mmjft_tool_' + os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def run_tool(args, env=None, timeout=900):
     """Run a tools/ script with this interpreter from the repo root; fail with its output on a non-zero exit."""
     full_env = dict(os.environ, PYTHONPATH=ROOT, **(env or {}))

@@ -10,7 +10,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
-from conftest import ROOT, data_root_options
+from conftest import ROOT, data_root_options, mini_jft_lines
 from mmjft.datasets import JFTShardDataset, convert_jsonl_to_shards
 from mmjft.engine.loops import _PositionedIterator
 from mmjft.utils import register_all_modules
@@ -27,8 +27,7 @@ PIPELINE = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(24, 24), 
 def shards(mini_jft, tmp_path_factory):
     """160 mini-JFT training images in 8 shards of 20."""
     tmp = tmp_path_factory.mktemp('loop_shards')
-    with open(mini_jft['train_ann']) as f:
-        lines = [line for line in f if line.strip()][:160]
+    lines = mini_jft_lines(mini_jft, 160)
     (tmp / 'train.jsonl').write_text(''.join(lines))
     return convert_jsonl_to_shards(str(tmp / 'train.jsonl'), classes_file=mini_jft['classes_file'],
                                    hierarchy_file=mini_jft['hierarchy_file'], img_root=mini_jft['data_root'],

@@ -1,21 +1,15 @@
 """tools/analysis_tools/benchmark_train_step.py: mmjft's Runner step and the plain loop, tiny, on CPU."""
-import importlib.util
 import json
-import os.path as osp
 import sys
 
 import pytest
 import torch
 
-from conftest import MINI_CONFIG, ROOT
+from conftest import MINI_CONFIG, load_tool as load_tool_file
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'benchmark_train_step', osp.join(ROOT, 'tools/analysis_tools/benchmark_train_step.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_file('tools/analysis_tools/benchmark_train_step.py')
 
 
 def test_parse_mode():

@@ -1,5 +1,4 @@
 """Tests of tools/dataset_converters/coco_minival_split.py on COCO JSON written by make_mini_coco."""
-import importlib.util
 import json
 import os.path as osp
 import subprocess
@@ -7,17 +6,14 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, load_tool as load_tool_file
 from mmjft.datasets.synthetic import make_mini_coco
 
 TOOL = osp.join(ROOT, 'tools', 'dataset_converters', 'coco_minival_split.py')
 
 
 def load_tool():
-    spec = importlib.util.spec_from_file_location('mmjft_coco_minival_split', TOOL)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_file(TOOL, 'mmjft_coco_minival_split')
 
 
 def load_json(path):

@@ -12,7 +12,7 @@ import torch
 import torch.distributed as dist
 from mmengine.registry import MODEL_WRAPPERS
 
-from conftest import MINI_CONFIG, ROOT, data_root_options
+from conftest import MINI_CONFIG, ROOT, data_root_options, mini_jft_lines
 from mmjft.datasets import convert_jsonl_to_shards
 from mmjft.models.wrappers import JFTDistributedDataParallel
 from mmjft.utils.compat import allow_openmmlab_checkpoint_globals
@@ -49,8 +49,7 @@ def test_two_process_gloo_run_reads_each_sample_once_per_epoch(mini_jft, tmp_pat
     The train loop is the mini config's (the JFT schedule's) and the run ends with its checkpoint: a collective that
     only rank 0 reaches while saving (Runner.save_checkpoint is master_only) hangs it, which TIMEOUT turns into a
     failure. Then a second run resumes iteration 12's checkpoint on both ranks and ends where the first did."""
-    with open(mini_jft['train_ann']) as f:
-        lines = [line for line in f if line.strip()][:SHARDS * PER_SHARD]
+    lines = mini_jft_lines(mini_jft, SHARDS * PER_SHARD)
     ann = tmp_path / 'train.jsonl'
     ann.write_text(''.join(lines))
     index = convert_jsonl_to_shards(str(ann), classes_file=mini_jft['classes_file'], out_dir=str(tmp_path / 'shards'),

@@ -1,6 +1,5 @@
 """tools/install.sh's mmcv key (tools/misc/mmcv_wheel_key.py) in fake environments: nvcc, nvidia-smi and the venv's
 pip are stand-ins, nothing is installed."""
-import importlib.util
 import os
 import os.path as osp
 import stat
@@ -10,17 +9,14 @@ import sys
 import pytest
 from packaging import tags
 
-from conftest import ROOT
+from conftest import ROOT, load_tool as load_tool_file
 
 HELPER = osp.join(ROOT, 'tools/misc/mmcv_wheel_key.py')
 PY_TAG = f'cp{sys.version_info[0]}{sys.version_info[1]}'
 
 
 def load_helper():
-    spec = importlib.util.spec_from_file_location('mmjft_wheel_key', HELPER)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_file(HELPER, 'mmjft_wheel_key')
 
 
 def executable(path, text):

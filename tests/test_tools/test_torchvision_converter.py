@@ -1,22 +1,16 @@
 """tools/model_converters/torchvision_to_mmpretrain.py records which torchvision weights it converted and warns that
 IMAGENET1K_V2 is not the paper's ImageNet baseline."""
-import importlib.util
 import os
-import os.path as osp
 
 import pytest
 import torch
 import torchvision
 
-from conftest import ROOT
+from conftest import load_tool as load_tool_file
 
 
 def load_converter():
-    spec = importlib.util.spec_from_file_location(
-        'mmjft_tv_converter', osp.join(ROOT, 'tools/model_converters/torchvision_to_mmpretrain.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_file('tools/model_converters/torchvision_to_mmpretrain.py', 'mmjft_tv_converter')
 
 
 def test_weights_table_is_torchvisions():

@@ -1,19 +1,15 @@
 """tools/train.py folds its command line into the config as mmpretrain's tools do."""
-import importlib.util
 import os.path as osp
 from types import SimpleNamespace
 
 import pytest
 from mmengine.config import Config
 
-from conftest import MINI_CONFIG, ROOT
+from conftest import MINI_CONFIG, ROOT, load_tool as load_tool_file
 
 
 def load_train_tool():
-    spec = importlib.util.spec_from_file_location('mmjft_train_tool', osp.join(ROOT, 'tools/train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_tool_file('tools/train.py', 'mmjft_train_tool')
 
 
 def args(**kw):

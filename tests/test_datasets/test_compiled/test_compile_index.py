@@ -6,14 +6,14 @@ import os.path as osp
 import numpy as np
 import pytest
 
+from conftest import mini_jft_lines
 from mmjft.datasets import JFTCompiledDataset, compile_jsonl_index
 from mmjft.datasets.compiled.index import map_arrays, read_header
 
 
 @pytest.fixture(scope='module')
 def lines(mini_jft):
-    with open(mini_jft['train_ann']) as f:
-        return [line for line in f if line.strip()][:50]
+    return mini_jft_lines(mini_jft, 50)
 
 
 def compile_(mini_jft, tmp_path, text, name='a', **kw):

@@ -10,7 +10,7 @@ from mmcv.transforms import LoadImageFromFile, RandomFlip, Resize
 from torch.utils.data import DataLoader
 
 import mmjft.datasets.subset as subset
-from conftest import ROOT, build_runner
+from conftest import ROOT, build_runner, mini_jft_lines, write_dirty_jsonl
 from mmjft.datasets import JFTCompiledDataset, JFTDataset, JFTIndexSampler, compile_jsonl_index
 from mmjft.datasets.sample_seed import sample_seed
 
@@ -23,16 +23,10 @@ def world(mini_jft, tmp_path_factory):
     """300 mini-JFT train lines (clean, with a blank line) compiled raw and expanded; the first 20 plus a corrupt
     and a missing image (dirty)."""
     tmp = tmp_path_factory.mktemp('compiled')
-    with open(mini_jft['train_ann']) as f:
-        lines = [line for line in f if line.strip()][:N]
+    lines = mini_jft_lines(mini_jft, N)
     clean = tmp / 'clean.jsonl'
     clean.write_text(''.join(lines[:5]) + '\n' + ''.join(lines[5:]))
-    bad_jpg = tmp / 'corrupt.jpg'
-    bad_jpg.write_bytes(b'\xff\xd8\xff\xe0 not a jpeg at all')
-    extra = [json.dumps(dict(img_path=str(bad_jpg), labels=[0])) + '\n',
-             json.dumps(dict(img_path=str(tmp / 'missing.jpg'), labels=[1])) + '\n']
-    dirty = tmp / 'dirty.jsonl'
-    dirty.write_text(''.join(lines[:10] + extra[:1] + lines[10:20] + extra[1:]))
+    dirty = write_dirty_jsonl(tmp, lines)
     files = dict(classes_file=mini_jft['classes_file'], hierarchy_file=mini_jft['hierarchy_file'])
     return dict(tmp=tmp, clean=str(clean), dirty=str(dirty), mini=mini_jft,
                 raw=compile_jsonl_index(str(clean), out_dir=str(tmp / 'raw'), chunk_lines=64, **files),

@@ -8,7 +8,7 @@ import pytest
 from mmcv.transforms import LoadImageFromFile
 from torch.utils.data import DataLoader
 
-from conftest import MINI_CONFIG, build_runner
+from conftest import MINI_CONFIG, build_runner, mini_jft_lines, write_dirty_jsonl
 from mmjft.datasets import JFTDataset, JFTShardDataset, convert_jsonl_to_shards
 
 N = 300
@@ -18,16 +18,10 @@ N = 300
 def world(mini_jft, tmp_path_factory):
     """300 mini-JFT train lines (clean), the same plus a corrupt and a missing image (dirty), and their shards."""
     tmp = tmp_path_factory.mktemp('shards')
-    with open(mini_jft['train_ann']) as f:
-        lines = [line for line in f if line.strip()][:N]
+    lines = mini_jft_lines(mini_jft, N)
     clean = tmp / 'clean.jsonl'
     clean.write_text(''.join(lines))
-    bad_jpg = tmp / 'corrupt.jpg'
-    bad_jpg.write_bytes(b'\xff\xd8\xff\xe0 not a jpeg at all')
-    extra = [json.dumps(dict(img_path=str(bad_jpg), labels=[0])) + '\n',
-             json.dumps(dict(img_path=str(tmp / 'missing.jpg'), labels=[1])) + '\n']
-    dirty = tmp / 'dirty.jsonl'
-    dirty.write_text(''.join(lines[:10] + extra[:1] + lines[10:20] + extra[1:]))
+    dirty = write_dirty_jsonl(tmp, lines)
     files = dict(classes_file=mini_jft['classes_file'], hierarchy_file=mini_jft['hierarchy_file'],
                  img_root=mini_jft['data_root'])
     raw = convert_jsonl_to_shards(str(clean), out_dir=str(tmp / 'raw'), samples_per_shard=20, **files)
