@@ -12,6 +12,7 @@ the shards, which split themselves over workers). The clock starts at the first 
 apart) and stops after ``--epochs`` passes over the images. One JSON line per (source, workers).
 """
 import argparse
+import contextlib
 import json
 import os
 import os.path as osp
@@ -69,6 +70,11 @@ def main():
     parser.add_argument('--size', type=int, nargs=2, default=(500, 375))
     parser.add_argument('--batch', type=int, default=32)
     parser.add_argument('--epochs', type=int, default=2)
+    parser.add_argument('--num-classes', type=int, default=None,
+                        help='classes of the generated data (default 2); e.g. 18291 to feed a JFT head from --keep')
+    parser.add_argument('--keep', default=None,
+                        help='write the images, JSONL and shards (shards/train-index.json) here and keep them, e.g. '
+                             'for benchmark_train_step.py --loader config on the shard config')
     args = parser.parse_args()
     register_all_modules()
     cfg = Config.fromfile(args.config)
@@ -77,8 +83,8 @@ def main():
     if max(args.workers) > 1:
         os.environ.setdefault('OMP_NUM_THREADS', '1')
     collate = FUNCTIONS.get(cfg.train_dataloader.get('collate_fn', dict(type='pseudo_collate'))['type'])
-    with tempfile.TemporaryDirectory() as root:
-        write_images(root, args.num_images, args.size)
+    with (tempfile.TemporaryDirectory() if args.keep is None else contextlib.nullcontext(args.keep)) as root:
+        write_images(root, args.num_images, args.size, num_classes=args.num_classes)
         shards = convert_jsonl_to_shards(osp.join(root, 'ann.jsonl'), osp.join(root, 'classes.txt'),
                                          osp.join(root, 'shards'), img_root=root, verify_images=False,
                                          samples_per_shard=max(1, args.num_images // (2 * max(args.workers))))

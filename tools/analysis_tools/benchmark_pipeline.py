@@ -21,16 +21,22 @@ from mmjft.registry import DATASETS
 from mmjft.utils import register_all_modules
 
 
-def write_images(root, n, size, seed=0):
+def write_images(root, n, size, seed=0, num_classes=None):
+    """``n`` photo-like JPEGs under ``root/img`` with ``root/ann.jsonl`` and ``root/classes.txt``: two classes and
+    the label 'a' by default; with ``num_classes``, that many classes (``c0``, ...) and 1-8 random labels an image
+    (e.g. 18,291 for a JFT-sized head)."""
     rng = np.random.default_rng(seed)
     os.makedirs(osp.join(root, 'img'), exist_ok=True)
+    classes = ['a', 'b'] if num_classes is None else [f'c{i}' for i in range(num_classes)]
     with open(osp.join(root, 'classes.txt'), 'w') as f:
-        f.write('a\nb\n')
+        f.write('\n'.join(classes) + '\n')
     with open(osp.join(root, 'ann.jsonl'), 'w') as f:
         for i in range(n):  # smooth content, so JPEG sizes are realistic (not noise)
             base = rng.integers(0, 255, (12, 16, 3), dtype=np.uint8)
             Image.fromarray(base).resize(tuple(size), Image.BICUBIC).save(osp.join(root, f'img/{i}.jpg'), quality=90)
-            f.write(json.dumps(dict(img_path=f'img/{i}.jpg', labels=['a'])) + '\n')
+            labels = ['a'] if num_classes is None else sorted(
+                {classes[j] for j in rng.integers(0, num_classes, rng.integers(1, 9))})
+            f.write(json.dumps(dict(img_path=f'img/{i}.jpg', labels=labels)) + '\n')
 
 
 def main():

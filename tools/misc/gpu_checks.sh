@@ -7,12 +7,16 @@
 #   2. tools/analysis_tools/benchmark_train_step.py: ResNet-101 @ 299 px, batch 128, the 18,291-way head, mmjft's
 #      Runner step against the plain PyTorch loop, bf16 + channels_last with and without torch.compile, 3 repeats.
 #   bash tools/misc/gpu_checks.sh [OUT_DIR]        (default $OUT, else work_dirs/gpu_checks)
-#   3. (last, 1 minute at most) tools/analysis_tools/benchmark_loader.py with 1, 8 and 14 loader workers.
+#   3. (1 minute at most) tools/analysis_tools/benchmark_loader.py with 1, 8 and 14 loader workers.
+#   4. (if time is left of the 8 minutes) end to end from shards: 4,000 generated 500x375 JPEGs with JFT-sized labels
+#      (18,291 classes) in shards, configs/jft/resnet101_8xb32_jft300m-shards-299px.py's own loader (14 workers) and
+#      step against the plain loop's step alone (`--loader config`): the target is >= 90% of the step-only figure.
 # Results: OUT_DIR/env.txt (card, driver, versions, commit), train_mini.log, train_step.jsonl, train_step.log,
-# loader.jsonl.
+# loader.jsonl, e2e.jsonl, e2e.log.
 # Without a GPU (GPU_CHECKS_DRY_RUN=1, or no CUDA device) the same steps run on the CPU at toy sizes: a check of
 # the script, not a measurement.
 set -uo pipefail
+START=$(date +%s)
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 OUT_DIR="${1:-${OUT:-work_dirs/gpu_checks}}"
@@ -68,4 +72,31 @@ echo "== 3. loader: JSONL and shards, 500x375 JPEGs, the JFT train pipeline" | t
 if [ "$DRY" = 1 ]; then LOADER=(--workers 1 --num-images 64 --epochs 1); else LOADER=(--workers 1 8 14 --num-images 1500 --epochs 1); fi
 timeout 60 "$PY" tools/analysis_tools/benchmark_loader.py "${LOADER[@]}" 2>> "$OUT_DIR/loader.log" \
     | tee -a "$OUT_DIR/loader.log" | grep --line-buffered '^{' | tee "$OUT_DIR/loader.jsonl"
+
+echo "== 4. end to end from shards: the ResNet-101 shard config's loader and step vs the plain step" | tee "$OUT_DIR/e2e.log"
+LEFT=$(( 470 - ($(date +%s) - START) ))
+E2E_DATA=/tmp/gpu_checks_e2e
+if [ "$DRY" = 1 ]; then
+    E2E_IMAGES=64; E2E_WORKERS=1
+    E2E=(--batch 4 --modes fp32 --iters 1 --warmup 1 --repeat 1 --device cpu)
+    E2E_OPTIONS=(model.backbone.depth=18 model.head.in_channels=512)
+else
+    E2E_IMAGES=4000; E2E_WORKERS=14
+    E2E=(--batch 128 --modes bf16+cl --iters 15 --warmup 6 --repeat 3 --device cuda)
+    E2E_OPTIONS=()
+fi
+if [ "$LEFT" -lt 90 ]; then
+    echo "skipped: ${LEFT}s left of the 8 minutes" | tee -a "$OUT_DIR/e2e.log"
+else
+    rm -rf "$E2E_DATA"
+    timeout 60 "$PY" tools/analysis_tools/benchmark_loader.py configs/jft/resnet101_8xb32_jft300m-shards-299px.py \
+        --keep "$E2E_DATA" --num-classes 18291 --num-images $E2E_IMAGES --workers $E2E_WORKERS --sources shards \
+        --epochs 1 >> "$OUT_DIR/e2e.log" 2>&1
+    timeout $(( LEFT - 30 )) "$PY" tools/analysis_tools/benchmark_train_step.py \
+        --config configs/jft/resnet101_8xb32_jft300m-shards-299px.py --img-size 299 --num-classes 18291 \
+        --loader config "${E2E[@]}" --cfg-options train_dataloader.dataset.data_root="$E2E_DATA/shards" \
+        train_dataloader.num_workers=$E2E_WORKERS "${E2E_OPTIONS[@]}" 2>> "$OUT_DIR/e2e.log" \
+        | tee -a "$OUT_DIR/e2e.log" | grep --line-buffered '^{' | tee "$OUT_DIR/e2e.jsonl"
+fi
+echo "total $(( $(date +%s) - START ))s" | tee -a "$OUT_DIR/e2e.log"
 exit $(( RC1 || RC2 ))
