@@ -12,10 +12,10 @@ from torch.utils.data import Dataset
 from mmjft.registry import DATASETS
 from ..bad_images import ConsecutiveBadImages
 from ..jft_dataset import load_or_skip, split_loading
-from ..label_space import classes_subset_map, index_label_space
+from ..label_space import LabelRule, classes_subset_map, index_label_space
 from ..sample_seed import SAMPLE_SEED_KEY, sample_seed, seeded
 from .index import map_array, map_arrays, read_header
-from .selection import LabelRule, cached_selection, compute_selection
+from .selection import cached_selection, compute_selection
 
 
 @DATASETS.register_module()

@@ -21,57 +21,12 @@ import os.path as osp
 from typing import Callable, Optional
 
 import numpy as np
-import scipy.sparse as sp
 from mmengine.logging import print_log
 
+from ..label_space import LabelRule
 from ..subset import _parse_size, count_threshold, fraction_threshold, subset_keys
 
 CHUNK = 1 << 18
-
-
-class LabelRule:
-    """A sample's labels in the dataset's label space from the stored ids (and confidences), JFTDataset's rules.
-
-    Args:
-        hierarchy: the index's :class:`~mmjft.structures.LabelHierarchy`.
-        stored: the index's ``labels`` (``'raw'``: apply ``min_confidence`` and the expansion here).
-        min_confidence, expand: JFTDataset's ``min_confidence`` and ``expand_hierarchy``.
-        label_map: full class id -> dataset label id (-1: outside ``classes_subset``), or None.
-    """
-
-    def __init__(self, hierarchy, stored: str, min_confidence: float, expand: bool, label_map: Optional[np.ndarray]):
-        self.hierarchy, self.stored, self.min_confidence = hierarchy, stored, float(min_confidence)
-        self.expand, self.label_map = expand, label_map
-
-    def labels(self, ids: np.ndarray, conf: Optional[np.ndarray]) -> np.ndarray:
-        """Sorted int64 labels of one sample (empty: ``classes_subset`` drops the sample, or it has none)."""
-        ids = ids.astype(np.int64)
-        if self.stored == 'raw':
-            if self.min_confidence > 0:
-                ids = ids[conf >= self.min_confidence]
-            ids = self.hierarchy.expand(ids) if self.expand else np.unique(ids)
-        if self.label_map is not None:
-            mapped = self.label_map[ids]
-            ids = np.sort(mapped[mapped >= 0])
-        return ids
-
-    def keeps(self, ids: np.ndarray, conf: Optional[np.ndarray], lengths: np.ndarray) -> np.ndarray:
-        """Whether ``classes_subset`` keeps each of a chunk's samples (CSR ``ids`` / ``conf`` with row
-        ``lengths``): :meth:`labels` is not empty. Every sample when there is no ``classes_subset``."""
-        n = lengths.size
-        if self.label_map is None:
-            return np.ones(n, dtype=bool)
-        ids, rows = ids.astype(np.int64), np.repeat(np.arange(n), lengths)
-        if self.stored == 'raw':
-            if self.min_confidence > 0:
-                keep = conf >= self.min_confidence
-                ids, rows = ids[keep], rows[keep]
-            if self.expand:
-                multi_hot = sp.csr_matrix((np.ones(ids.size, dtype=bool), (rows, ids)),
-                                          shape=(n, self.hierarchy.num_classes))
-                expanded = (multi_hot @ self.hierarchy.expansion_matrix()).tocsr()
-                ids, rows = expanded.indices, np.repeat(np.arange(n), np.diff(expanded.indptr))
-        return np.bincount(rows[self.label_map[ids] >= 0], minlength=n) > 0
 
 
 def _chunk_paths(arrays: dict, lo: int, hi: int, rows: np.ndarray) -> list:

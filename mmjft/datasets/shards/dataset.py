@@ -21,7 +21,7 @@ from mmjft.registry import DATASETS
 from mmjft.structures import load_classes
 from ..bad_images import ConsecutiveBadImages
 from ..jft_dataset import load_or_skip, split_loading
-from ..label_space import classes_subset_map, index_label_space
+from ..label_space import LabelRule, classes_subset_map, index_label_space
 from ..sample_seed import SAMPLE_SEED_KEY, sample_seed, seeded
 from ..subset import _parse_size, count_threshold, fraction_threshold, subset_keys
 from .convert import INDEX_FORMAT, INDEX_VERSION
@@ -191,6 +191,7 @@ class JFTShardDataset(IterableDataset):
         self.min_confidence = float(min_confidence)
         self.classes_subset = rooted(classes_subset) if isinstance(classes_subset, str) else classes_subset
         self._label_map, classes = classes_subset_map(self.hierarchy, self.classes_subset)
+        self._rule = LabelRule(self.hierarchy, self.stored, self.min_confidence, expand_hierarchy, self._label_map)
         self._metainfo = dict(metainfo or {}, classes=tuple(classes))
         self.subset_size, self.subset_seed = subset_size, subset_seed
         self.shuffle, self.shuffle_buffer, self.seed = shuffle, shuffle_buffer, seed
@@ -234,16 +235,8 @@ class JFTShardDataset(IterableDataset):
             raise ValueError(f'{where}: bad label members ({e})') from None
         if ids.size and (ids.min() < 0 or ids.max() >= self.hierarchy.num_classes):
             raise ValueError(f'{where}: label ids outside the classes file (0..{self.hierarchy.num_classes - 1})')
-        if self.stored == 'raw':
-            if conf is not None and self.min_confidence > 0:
-                ids = ids[conf >= self.min_confidence]
-            ids = self.hierarchy.expand(ids) if self.expand_hierarchy else np.unique(ids)
-        if self._label_map is not None:
-            mapped = self._label_map[ids]
-            ids = np.sort(mapped[mapped >= 0])
-            if not ids.size:
-                return None
-        return ids
+        ids = self._rule.labels(ids, conf)
+        return None if self._label_map is not None and not ids.size else ids
 
     def _raw_samples(self, url: str, expected: Optional[int] = None, images: bool = True):
         """The shard's samples (dicts of bytes); an unreadable tar, a sample without a path, or a sample count other
