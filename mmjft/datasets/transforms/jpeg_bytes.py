@@ -21,6 +21,7 @@ from mmpretrain.datasets.transforms import PackInputs
 from PIL import Image
 
 from mmjft.registry import TRANSFORMS
+from ..sample_seed import SAMPLE_SEED_KEY
 
 EXIF_ORIENTATION_KEY = 'exif_orientation'  # results / metainfo: the EXIF orientation tag (1..8; 1 = as stored)
 _EXIF_ORIENTATION_TAG = 0x0112
@@ -130,7 +131,7 @@ class PackJpegInputs(PackInputs):
     EXIF orientation and the per-sample augmentation seed (``sample_seed``, see :mod:`mmjft.datasets.sample_seed`)
     that the data preprocessor draws the crop and flip from."""
 
-    DEFAULT_META_KEYS = PackInputs.DEFAULT_META_KEYS + ('sample_seed', EXIF_ORIENTATION_KEY)
+    DEFAULT_META_KEYS = PackInputs.DEFAULT_META_KEYS + (SAMPLE_SEED_KEY, EXIF_ORIENTATION_KEY)
 
     def __init__(self, algorithm_keys=(), meta_keys=DEFAULT_META_KEYS):
         super().__init__(input_key='img_bytes', algorithm_keys=algorithm_keys, meta_keys=meta_keys)

@@ -91,10 +91,10 @@ class JpegDecodeDataPreprocessor(ClsDataPreprocessor):
        The batch in ``torch.channels_last``: mmjft's Runner's ``channels_last=True`` (on in the JFT configs) hooks
        this module's output as any data preprocessor's.
 
-    Runs eagerly and in float32 inside a compiled (``compile=True``: ``torch.compile`` of ``train_step``) and
-    autocast (``AmpOptimWrapper``) train step: Dynamo does not trace the decoder and the per-sample draws (tracing
-    ``decode_jpeg`` crashes the process), and the resize is not done in bf16 (a whole grey level per step between
-    128 and 255).
+    Runs eagerly and in float32 even inside a compiled train step (``compile=dict(modules=['train_step'])``;
+    mmjft's default ``compile=True`` compiles only the backbone and the optimizer step) and an autocast
+    (``AmpOptimWrapper``) one: Dynamo does not trace the decoder and the per-sample draws (tracing ``decode_jpeg``
+    crashes the process), and the resize is not done in bf16 (a whole grey level per step between 128 and 255).
 
     A batch whose decode fails is decoded one image at a time (on CUDA an image nvJPEG rejects is retried on the
     CPU); an image that decodes nowhere is dropped with its data sample in training, counted
@@ -200,7 +200,7 @@ class JpegDecodeDataPreprocessor(ClsDataPreprocessor):
         return batch.to(torch.uint8), metas
 
     # ------------------------------------------------------------------ forward
-    @torch.compiler.disable  # compile=True compiles model.train_step: this part (decode, per-sample draws) runs eager
+    @torch.compiler.disable  # a compiled train_step runs this part (decode, per-sample draws) eagerly
     def forward(self, data: dict, training: bool = False) -> dict:
         inputs = data['inputs']
         samples = data.get('data_samples')
