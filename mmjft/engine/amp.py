@@ -39,7 +39,7 @@ class AmpOptimWrapper(MMEngineAmpOptimWrapper):
 
     def __init__(self, loss_scale='dynamic', dtype=None, use_fsdp: bool = False, **kwargs):
         if dtype in ('float16', torch.float16) and isinstance(loss_scale, dict) and loss_scale.get('enabled') is False:
-            # e.g. a JFT config (its loss_scale is bfloat16's) set to float16 by hand (tools/train.py --amp sets 'dynamic')
+            # e.g. a JFT config (loss_scale for bfloat16) set to float16 by hand; tools/train.py --amp sets 'dynamic'
             print_log("AmpOptimWrapper: float16 without loss scaling lets small gradients underflow to zero; give "
                       "loss_scale='dynamic' (the JFT configs' loss_scale=dict(enabled=False) is for bfloat16)",
                       logger='current', level=logging.WARNING)
