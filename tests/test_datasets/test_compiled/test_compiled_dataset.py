@@ -116,6 +116,26 @@ def test_bad_image_skipped_counted_and_replaced_deterministically(world):
         compiled(world, 'dirty_idx', pipeline=pipeline, test_mode=True)[10]
 
 
+def test_a_replacement_drawing_the_bad_sample_itself_draws_again(world, tmp_path):
+    """Two samples, the first missing, with a seed whose first replacement draw is that missing sample again: the
+    next draw of the same generator gives the good one (a fresh draw from the same seed would repeat forever)."""
+    import random
+    good = mini_jft_lines(world['mini'], 1)[0]
+    ann = tmp_path / 'two.jsonl'
+    ann.write_text(json.dumps(dict(img_path='missing.jpg', labels=[0])) + '\n' + good)
+    index = compile_jsonl_index(str(ann), out_dir=str(tmp_path / 'idx'), classes_file=world['mini']['classes_file'],
+                                hierarchy_file=world['mini']['hierarchy_file'])
+    def draws(s):
+        gen = random.Random(sample_seed(s, 0, 'missing.jpg'))
+        return [gen.randrange(2) for _ in range(2)]
+
+    seed = next(s for s in range(100) if draws(s) == [0, 1])  # first the missing sample again, then the good one
+    ds = JFTCompiledDataset(index_file=index['index_file'], data_root=world['mini']['data_root'], seed=seed,
+                            pipeline=[LoadImageFromFile()], max_consecutive_bad=5)
+    out = ds[(0, 0)]
+    assert out['img_path'].endswith(json.loads(good)['img_path']) and 'missing.jpg' in out['bad_images']
+
+
 def test_augmentation_seeded_per_sample_and_epoch(world):
     pipeline = [LoadImageFromFile(), Resize(scale=(80, 80)), RandomFlip(prob=0.5, direction='horizontal')]
     ds = compiled(world, pipeline=pipeline, seed=5)
