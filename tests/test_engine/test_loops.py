@@ -10,7 +10,7 @@ import torch
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
-from conftest import ROOT, data_root_options, mini_jft_lines
+from conftest import MINI_CONFIG, ROOT, build_runner, data_root_options, mini_jft_lines
 from mmjft.datasets import JFTShardDataset, convert_jsonl_to_shards
 from mmjft.engine.loops import _PositionedIterator
 from mmjft.utils import register_all_modules
@@ -150,7 +150,6 @@ def test_kill_then_resume_matches_an_uninterrupted_run(shards, mini_jft, tmp_pat
 def test_position_of_another_world_size(shards, mini_jft, tmp_path, exact):
     """A position saved by 2 ranks cannot be continued by 1: an error naming both layouts, or (exact_resume=False) the
     saved epoch's data starts over."""
-    from conftest import build_runner
     runner = build_runner(SHARD_CONFIG, mini_jft['data_root'], tmp_path, {
         'train_dataloader.dataset.data_root': os.path.dirname(shards['index_file']), 'train_cfg.exact_resume': exact})
     loop = runner.train_loop
@@ -164,3 +163,18 @@ def test_position_of_another_world_size(shards, mini_jft, tmp_path, exact):
         loop._seek_data()
         it = loop.dataloader_iterator
         assert (it.epoch, it.batches, it.workers, it._resume) == (3, 0, {}, None)
+
+
+def test_a_seed_gives_mmengines_loop_weights(mini_jft, tmp_path):
+    """With a sampler, the loop starts its loader where mmengine's IterBasedTrainLoop does (before the weights are
+    initialised: the iterator draws from torch's global generator), so the same seed trains the same weights."""
+    weights = []
+    for loop in ('IterBasedTrainLoop', 'ResumableIterBasedTrainLoop'):
+        runner = build_runner(MINI_CONFIG, mini_jft['data_root'], tmp_path / loop, {
+            'train_cfg.type': loop, 'train_cfg.max_iters': 8, 'train_dataloader.batch_size': 4,
+            'train_dataloader.num_workers': 0, 'val_cfg': None, 'val_dataloader': None, 'val_evaluator': None,
+            'default_hooks.checkpoint': None})
+        runner.train()
+        assert type(runner.train_loop).__name__ == loop and runner.iter == 2
+        weights.append(runner.model.backbone.conv1.weight.detach().clone())
+    assert torch.equal(*weights)
