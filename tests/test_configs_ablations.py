@@ -1,4 +1,4 @@
-"""The paper's ablations are leaf configs that change only what the ablation changes (paper-spec §5.1-5.3, issue 10).
+"""The paper's ablations are leaf configs that change only what the ablation changes (the paper's §5.1-5.3).
 
 Each leaf's merged Config is diffed against its parent's (no model built): the changed keys must be exactly the ones
 listed. One leaf per parent is then built (detection and segmentation with tensors on the meta device: structure only).
@@ -140,10 +140,10 @@ def test_representative_leaf_builds(leaf):
     if scope == 'mmdet':
         from mmdet.registry import MODELS
     elif scope == 'mmseg':
-        import mmjft.models.seg_heads  # noqa: F401
+        import mmjft.downstream.segmentation  # noqa: F401
         from mmseg.registry import MODELS
     elif scope == 'mmpose':
-        import mmjft.models.pose  # noqa: F401
+        import mmjft.downstream.pose  # noqa: F401
         from mmpose.registry import MODELS
     else:
         from mmjft.registry import MODELS

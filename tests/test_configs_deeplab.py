@@ -19,7 +19,7 @@ PAPER = [p for p in CONFIGS if '_2xb3_' in p]
 
 @functools.lru_cache()
 def built(path):
-    import mmjft.models.seg_heads  # noqa: F401
+    import mmjft.downstream.segmentation  # noqa: F401
     from mmseg.registry import MODELS
     cfg = Config.fromfile(path)
     with DefaultScope.overwrite_default_scope('mmseg'), torch.device('meta'):

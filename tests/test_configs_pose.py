@@ -26,7 +26,7 @@ def built(path):
     from mmpose.registry import MODELS
     from mmpose.utils import register_all_modules
     register_all_modules(init_default_scope=False)
-    cfg = Config.fromfile(path)  # custom_imports: mmjft.models.pose, mmjft.datasets.pose_dataset
+    cfg = Config.fromfile(path)  # custom_imports: mmjft.downstream.pose, mmjft.downstream.pose.dataset
     with DefaultScope.overwrite_default_scope('mmpose'), torch.device('meta'):
         model = MODELS.build(cfg.model)
         return cfg, model, build_optim_wrapper(model, cfg.optim_wrapper)

@@ -8,7 +8,7 @@ Command:  bash tools/dist_train.sh configs/deeplab/deeplab-aspp-l-r101-d8_jft300
 Evaluate: python tools/test.py configs/deeplab/deeplab-aspp-l-r101-d8_jft300m-pre_2xb3_voc12aug-513px.py CKPT \\
               --cfg-options test_evaluator.output_dir=work_dirs/deeplab_r101_jft300m/val_png   (mIoU; PNG per image)
 Cost:     30,000 iterations x 6 images (2 GPUs x 3) = 180K images at 513x513. 2 CPU cores: 4.3 s per iteration of one
-          513x513 image (tools/analysis_tools/benchmark_deeplab.py); GPU: not yet timed.
+          513x513 image (tools/benchmarks/deeplab.py); GPU: not yet timed.
 Paper §5.3 settings live in the bases: model (plain ResNet at output stride 8, ASPP-L rates 6/12/18/24 summed,
 Xavier init, frozen BN, input normalised as in JFT pretraining), data (trainaug -> val, 513x513, no augmentation,
 single-scale test) and schedule (SGD 1e-3 at batch 6, poly 0.9, wd 5e-4, 10x lr on the branches; arithmetic in its

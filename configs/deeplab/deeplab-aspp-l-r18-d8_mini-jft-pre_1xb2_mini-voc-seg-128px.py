@@ -12,47 +12,24 @@ Command:  python tools/train.py configs/deeplab/deeplab-aspp-l-r18-d8_mini-jft-p
 Evaluate: python tools/test.py configs/deeplab/deeplab-aspp-l-r18-d8_mini-jft-pre_1xb2_mini-voc-seg-128px.py CKPT \\
               --cfg-options test_evaluator.output_dir=work_dirs/mini_voc_seg/pred_png
 Cost:     1,000 iterations x 2 images of 128 px: 0.12 s per iteration on 2 CPU cores
-          (tools/analysis_tools/benchmark_deeplab.py), about 2-3 min with data loading and the two evaluations.
+          (tools/benchmarks/deeplab.py), about 2-3 min with data loading and the two evaluations.
 The paper's model, data and schedule bases with sizes for 128 px images and 9 classes (background + the 8 mini
 categories), and the paper's lr 1e-3 (at 3e-3 the loss on 2 fixed scenes jumps back up after a few iterations; at
 1e-3 from 20-iteration mini-JFT weights it falls from 2.15 to 0.08 in 40 iterations, mIoU 89 on those scenes).
 """
 _base_ = [
     '../_base_/models/deeplab-aspp-l_r101-d8_jft.py',
-    '../_base_/datasets/voc12aug_513px.py',
+    '../_base_/datasets/mini_voc-seg_128px.py',
     '../_base_/schedules/deeplab_voc_180k-images.py',
     'mmseg::_base_/default_runtime.py',
 ]
 init_source = 'configs/jft/resnet18-w16_1xb32_mini-jft-64px.py'
-data_root = 'data/mini_voc_seg/VOC2012'
-crop_size = (128, 128)
-classes = ('background', 'red_disc', 'blue_square', 'yellow_triangle', 'green_cross', 'magenta_ring', 'cyan_frame',
-           'orange_diamond', 'white_star')  # mask value = index (mmjft.datasets.synthetic.make_mini_voc_seg)
 
 model = dict(
-    data_preprocessor=dict(size=crop_size),
+    data_preprocessor=dict(size=_base_.crop_size),
     init_cfg=dict(checkpoint='checkpoints/resnet18_mini-jft_mmseg.pth'),
     backbone=dict(depth=18),
-    decode_head=dict(in_channels=512, num_classes=len(classes)))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='RandomCrop', crop_size=crop_size),  # no-op: the images are 128 px
-    dict(type='PackSegInputs'),
-]
-test_pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
-train_dataloader = dict(
-    batch_size=2, num_workers=2, persistent_workers=True,
-    dataset=dict(
-        _delete_=True,
-        type='mmjft.CheckedVOCSegDataset', data_root=data_root, ann_file='ImageSets/Segmentation/train.txt',
-        data_prefix=dict(img_path='JPEGImages', seg_map_path='SegmentationClass'), metainfo=dict(classes=classes),
-        pipeline=train_pipeline))
-val_dataloader = dict(
-    num_workers=2, persistent_workers=True,
-    dataset=dict(data_root=data_root, metainfo=dict(classes=classes), pipeline=test_pipeline))
-test_dataloader = val_dataloader
+    decode_head=dict(in_channels=512, num_classes=len(_base_.classes)))  # the data base's 9 classes
 
 optim_wrapper = dict(optimizer=dict(lr=0.001))
 # counts in images (auto_scale_schedule): on 1 process x 2 images, 1,000 iterations, evaluation at 500 and 1,000

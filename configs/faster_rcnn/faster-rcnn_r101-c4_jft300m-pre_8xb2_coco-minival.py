@@ -10,7 +10,7 @@ Evaluate: python tools/test.py configs/faster_rcnn/faster-rcnn_r101-c4_jft300m-p
               --out-prefix work_dirs/r101-c4_jft300m/minival   (mAP@[.5,.95], mAP@.5; writes minival.bbox.json)
 Cost:     187,500 iterations x 16 images = 3M images (the paper's 3M steps). One iteration (2 images per GPU at
           ~600x1000) is ~3 TFLOP forward + backward per GPU, mostly conv5 on 512 RoIs; not yet timed on a GPU.
-          2 CPU cores: see configs/faster_rcnn/README.md (tools/analysis_tools/benchmark_faster_rcnn.py).
+          2 CPU cores: see configs/faster_rcnn/README.md (tools/benchmarks/faster_rcnn.py).
 Paper §5.2 settings live in the bases: model (C4 split, RPN 64 / RoI 256 per image, 300 test proposals, input
 normalised as in JFT pretraining), data (shortest side 600, longest <= 1024, flip only), schedule (async steps ->
 synchronous iterations, arithmetic in its comments).

@@ -10,7 +10,7 @@ Data:     python tools/dataset_converters/make_mini_detection.py data/mini_coco 
 Command:  python tools/train.py configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-128px.py
 Evaluate: python tools/test.py configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-128px.py CKPT \\
               --out-prefix work_dirs/mini_coco/results
-Cost:     600 iterations x 2 images of 128 px: 4.3 s per iteration on 2 CPU cores (benchmark_faster_rcnn.py), about
+Cost:     600 iterations x 2 images of 128 px: 4.3 s per iteration on 2 CPU cores (tools/benchmarks/faster_rcnn.py), about
           45 min; the full-width mini-JFT pretraining above ~0.7 s per iteration, ~7 min.
 The paper's model, data and schedule bases with sizes for 128 px images: 128 px input (no up-scaling), anchors of
 32-128 px, 64 RoIs per image in training and 100 proposals at test (conv5 on every RoI is the CPU's main cost),
@@ -18,14 +18,11 @@ and a short run at a higher lr without its per-image scaling.
 """
 _base_ = [
     '../_base_/models/faster-rcnn_r101-c4_jft.py',
-    '../_base_/datasets/coco2014_minival-split_600px.py',
+    '../_base_/datasets/mini_coco_128px.py',
     '../_base_/schedules/faster-rcnn_coco_3m-steps.py',
     'mmdet::_base_/default_runtime.py',
 ]
 init_source = 'configs/jft/resnet18-w16_1xb32_mini-jft-64px.py'
-data_root = 'data/mini_coco/'
-classes = ('red_disc', 'blue_square', 'yellow_triangle', 'green_cross', 'magenta_ring', 'cyan_frame',
-           'orange_diamond', 'white_star')  # mmjft.datasets.synthetic.DEFAULT_DET_CATEGORIES
 
 model = dict(
     init_cfg=dict(checkpoint='checkpoints/resnet18_mini-jft_mmdet-c4.pth'),
@@ -36,38 +33,9 @@ model = dict(
     roi_head=dict(
         shared_head=dict(depth=18),
         bbox_roi_extractor=dict(out_channels=256),
-        bbox_head=dict(in_channels=512, num_classes=len(classes))),
+        bbox_head=dict(in_channels=512, num_classes=len(_base_.classes))),  # the data base's 8 classes
     train_cfg=dict(rpn_proposal=dict(nms_pre=2000, max_per_img=300), rcnn=dict(sampler=dict(num=64))),
     test_cfg=dict(rpn=dict(nms_pre=1000, max_per_img=100)))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=(128, 128), keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(128, 128), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
-train_dataloader = dict(
-    batch_size=2, num_workers=2, persistent_workers=True,
-    dataset=dict(
-        _delete_=True,
-        type='mmjft.CheckedCocoDataset', data_root=data_root, ann_file='annotations/instances_train.json',
-        data_prefix=dict(img='train/'), metainfo=dict(classes=classes),
-        filter_cfg=dict(filter_empty_gt=True, min_size=32), pipeline=train_pipeline))
-val_dataloader = dict(
-    num_workers=2, persistent_workers=True,
-    dataset=dict(
-        data_root=data_root, ann_file='annotations/instances_val.json', data_prefix=dict(img='val/'),
-        metainfo=dict(classes=classes), pipeline=test_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/instances_val.json')
-test_evaluator = val_evaluator
 
 optim_wrapper = dict(optimizer=dict(lr=0.02))
 auto_scale_lr = dict(enable=False)

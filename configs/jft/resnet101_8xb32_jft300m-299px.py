@@ -7,7 +7,7 @@ Cost:     4.5M iterations x 256 images = 1.152B images. Raw PyTorch reaches ~1,6
 Evaluate: python tools/test.py configs/jft/resnet101_8xb32_jft300m-299px.py CKPT   (FastEval14k mAP@100)
 Step:     the fast GPU step, on in every JFT config (bf16 autocast, channels_last, torch.compile); each switches off:
           --cfg-options optim_wrapper.type=OptimWrapper channels_last=False compile=False. Step speed against plain
-          PyTorch: tools/analysis_tools/benchmark_train_step.py (docs/benchmarks.md).
+          PyTorch: tools/benchmarks/train_step.py (docs/benchmarks.md).
 """
 _base_ = [
     '../_base_/models/resnet101_jft.py',

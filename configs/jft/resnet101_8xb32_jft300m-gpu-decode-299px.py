@@ -4,7 +4,7 @@ model's data preprocessor: the data loader workers only read bytes, so a GPU nee
 Command:  bash tools/dist_train.sh configs/jft/resnet101_8xb32_jft300m-gpu-decode-299px.py 8
 Cost:     the run of resnet101_8xb32_jft300m-299px.py (1.152B images, ~8 days on 8 H200s at ~1,600 img/s each);
           nvJPEG decodes ~7,600 img/s on an H200 (docs/benchmarks.md), the CPU pipeline ~365 img/s per core. The
-          decode + augmentation rate of this preprocessor on a GPU: tools/analysis_tools/benchmark_gpu_decode.py
+          decode + augmentation rate of this preprocessor on a GPU: tools/benchmarks/gpu_decode.py
           (figure pending a GPU session).
 Evaluate: python tools/test.py configs/jft/resnet101_8xb32_jft300m-gpu-decode-299px.py CKPT   (FastEval14k mAP@100)
 Same recipe: resize 340x340 (aspect not kept, bilinear as cv2), random 299 crop, horizontal flip with p 0.5, [-1, 1]

@@ -12,36 +12,14 @@ random crop and flip) scaled down: 72 -> 64 px crops instead of 340 -> 299, the 
 """
 _base_ = [
     '../_base_/models/resnet101_jft.py',
-    '../_base_/datasets/jft300m_bs32_299px.py',
+    '../_base_/datasets/mini_jft_64px.py',
     '../_base_/schedules/jft300m_rmsprop_36m-steps.py',
     '../_base_/default_runtime.py',
 ]
-data_root = 'data/mini_jft/'
 
 model = dict(
     backbone=dict(depth=18, stem_channels=16, base_channels=16),
-    head=dict(num_classes=73, in_channels=128, prior_prob=0.05))
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(72, 72), keep_ratio=False),
-    dict(type='RandomCrop', crop_size=64),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(72, 72), keep_ratio=False),
-    dict(type='CenterCrop', crop_size=64),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    num_workers=2, persistent_workers=False,
-    dataset=dict(data_root=data_root, ann_file='train.jsonl', pipeline=train_pipeline))
-val_dataloader = dict(
-    num_workers=2, persistent_workers=False,
-    dataset=dict(data_root=data_root, ann_file='val.jsonl', pipeline=test_pipeline))
-test_dataloader = val_dataloader
+    head=dict(num_classes=73, in_channels=128, prior_prob=0.05))  # mini-JFT's 73 classes
 
 optim_wrapper = dict(optimizer=dict(lr=1e-2))
 # counts in images, as in the JFT schedule (auto_scale_schedule): on 1 process x 32 images, lr x0.5 every 200

@@ -10,7 +10,7 @@ work_dirs/faster-rcnn_r101-c4_jft300m-pre_8xb2_coco-person/val2017 writes the va
 Command:  bash tools/dist_train.sh configs/pose/grmi-r101-d8_jft300m-pre_8xb4_coco-353x257.py 8
 Evaluate: python tools/test.py configs/pose/grmi-r101-d8_jft300m-pre_8xb4_coco-353x257.py CKPT  (COCO keypoint AP/AR)
 Cost:     450,000 iterations x 32 crops (8 GPUs x 4) of 257 x 353; 2 CPU cores: see configs/pose/README.md
-          (tools/analysis_tools/benchmark_grmi.py); GPU: not yet timed.
+          (tools/benchmarks/grmi.py); GPU: not yet timed.
 Paper §5.4 / G-RMI settings live in the bases: model (plain ResNet-101 at output stride 8, 1x1 head to disk + offset
 maps, R = 25 px, loss weights 4 and 1, voting decoder), data (353x257 crops, detector boxes at test, OKS-NMS and
 bbox_keypoint rescoring) and schedule (SGD momentum, 450K steps, lr / 10 after 250K; images per step in its comments).

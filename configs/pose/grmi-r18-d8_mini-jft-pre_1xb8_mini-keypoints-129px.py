@@ -20,45 +20,16 @@ R = 12.5 px (G-RMI's 25 px in 257-px-wide crops), K = 5 with the mini skeleton a
 """
 _base_ = [
     '../_base_/models/grmi_r101-d8_jft.py',
-    '../_base_/datasets/coco-keypoints_grmi-353x257.py',
+    '../_base_/datasets/mini_keypoints_129px.py',
     '../_base_/schedules/grmi_coco_450k-steps.py',
 ]
 init_source = 'configs/jft/resnet18-w16_1xb32_mini-jft-64px.py'
-data_root = 'data/mini_keypoints/'
-metainfo = dict(from_file='configs/_base_/datasets/mini_keypoints_info.py')
-codec = dict(type='mmjft.GRMIDiskOffset', input_size=(129, 129), heatmap_size=(17, 17), radius=12.5,
-             decode_mode='voting')
+codec = _base_.target_codec  # the head decodes what the data base's targets encode
 
 model = dict(
     init_cfg=dict(checkpoint='checkpoints/resnet18_mini-jft_mmpose.pth'),
     backbone=dict(depth=18),
     head=dict(in_channels=512, num_keypoints=5, loss=dict(radius=codec['radius']), decoder=codec))
-
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(type='RandomFlip', direction='horizontal'),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs'),
-]
-val_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs'),
-]
-train_dataloader = dict(
-    batch_size=8, num_workers=2,
-    dataset=dict(data_root=data_root, ann_file='annotations/person_keypoints_train.json',
-                 data_prefix=dict(img='train/'), metainfo=metainfo, pipeline=train_pipeline))
-val_dataloader = dict(
-    batch_size=8, num_workers=2,
-    dataset=dict(data_root=data_root, ann_file='annotations/person_keypoints_val.json', data_prefix=dict(img='val/'),
-                 bbox_file=data_root + 'val.bbox.json', metainfo=metainfo, pipeline=val_pipeline))
-test_dataloader = val_dataloader
-val_evaluator = dict(ann_file=data_root + 'annotations/person_keypoints_val.json')
-test_evaluator = val_evaluator
 
 optim_wrapper = dict(optimizer=dict(lr=0.05))  # at 0.05 the loss on 2 fixed scenes falls 3.6 -> 0.77 in 60 iterations
 # counts in images (auto_scale_schedule): on 1 process x 8 crops, 1,000 iterations, lr / 10 at 600, val at 500

@@ -3,27 +3,16 @@
 #     python tools/dataset_converters/coco_minival_split.py data/coco/annotations/instances_val2014.json \
 #         mscoco_minival_ids.txt data/coco/annotations
 # (mscoco_minival_ids.txt: the TF object detection API's list). Train is a concatenation of the two image folders'
-# files, so the images stay where COCO puts them. Input: shortest side 600, longest at most 1024, aspect kept;
-# random horizontal flip is the only augmentation. mmjft.CheckedCocoDataset is mmdet's CocoDataset with bad boxes
-# counted and logged and unknown category ids an error.
+# files, so the images stay where COCO puts them. Input (det-pipeline_600px.py): shortest side 600, longest at most
+# 1024, aspect kept; random horizontal flip is the only augmentation. mmjft.CheckedCocoDataset is mmdet's
+# CocoDataset with bad boxes counted and logged and unknown category ids an error.
 # Test-dev (the paper's Table 2): set test_dataloader to image_info_test-dev2015.json and test_evaluator to
 # format_only=True, then upload the results file written by tools/test.py --out-prefix.
-_base_ = 'mmdet::_base_/datasets/coco_detection.py'
+_base_ = ['mmdet::_base_/datasets/coco_detection.py', './det-pipeline_600px.py']
 
 data_root = 'data/coco/'
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=(1024, 600), keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1024, 600), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
+train_pipeline = {{_base_.train_pipeline_600px}}
+test_pipeline = {{_base_.test_pipeline_600px}}
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(

@@ -1,4 +1,4 @@
-# mmpose metainfo of the mini keypoint data (mmjft.datasets.synthetic.make_mini_coco_keypoints; a test checks that
+# mmpose metainfo of the mini keypoint data (mmjft.mini.make_mini_coco_keypoints; a test checks that
 # both agree): one keypointed category (id 1, a square), K = 5 keypoints, its own skeleton and OKS sigmas.
 dataset_info = dict(
     dataset_name='mini_square_keypoints',

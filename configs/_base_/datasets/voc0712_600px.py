@@ -1,23 +1,13 @@
 # PASCAL VOC as the paper evaluates detection (§5.2): train on VOC2007 + VOC2012 trainval (16,551 images), test on
-# VOC2007 test (4,952 images), mAP@.5 with VOC2007's 11-point AP. Input: shortest side 600, longest at most 1024,
-# aspect kept; random horizontal flip only. mmdet's VOC base otherwise (difficult objects ignored, boxes under
-# 32 px ignored in training); its RepeatDataset(times=3) wrapper is dropped, the schedule counts iterations.
-_base_ = 'mmdet::_base_/datasets/voc0712.py'
+# VOC2007 test (4,952 images), mAP@.5 with VOC2007's 11-point AP. Input (det-pipeline_600px.py): shortest side 600,
+# longest at most 1024, aspect kept; random horizontal flip only. mmdet's VOC base otherwise (difficult objects
+# ignored, boxes under 32 px ignored in training); its RepeatDataset(times=3) wrapper is dropped, the schedule counts
+# iterations.
+_base_ = ['mmdet::_base_/datasets/voc0712.py', './det-pipeline_600px.py']
 
 data_root = 'data/VOCdevkit/'
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=(1024, 600), keep_ratio=True),
-    dict(type='RandomFlip', prob=0.5),
-    dict(type='PackDetInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(1024, 600), keep_ratio=True),
-    dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
-]
+train_pipeline = {{_base_.train_pipeline_600px}}
+test_pipeline = {{_base_.test_pipeline_600px}}
 train_dataloader = dict(
     batch_size=2,
     dataset=dict(

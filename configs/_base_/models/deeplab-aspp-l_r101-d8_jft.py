@@ -17,7 +17,7 @@
 # - input: 513x513, images padded bottom / right to it by the data preprocessor (pad value 0 after normalisation, the
 #   mean colour) and masks with 255; single-scale whole-image test, no CRF.
 custom_imports = dict(
-    imports=['mmjft.models', 'mmjft.engine', 'mmjft.models.seg_heads', 'mmjft.datasets.seg_dataset'],
+    imports=['mmjft.models', 'mmjft.engine', 'mmjft.downstream.segmentation'],
     allow_failed_imports=False)
 
 norm_cfg = dict(type='BN', requires_grad=False)

@@ -14,8 +14,7 @@
 _base_ = 'mmdet::_base_/models/faster-rcnn_r50-caffe-c4.py'
 
 custom_imports = dict(
-    imports=['mmjft.models', 'mmjft.engine', 'mmjft.datasets.coco_detection',
-             'mmjft.evaluation.metrics.coco_detection'],
+    imports=['mmjft.models', 'mmjft.engine', 'mmjft.downstream.detection'],
     allow_failed_imports=False)
 
 model = dict(

@@ -14,7 +14,7 @@
 # - BN frozen (running statistics and scale / shift), as in the DeepLab transfer: a few crops per GPU are too few
 #   for batch statistics (not stated by G-RMI).
 custom_imports = dict(
-    imports=['mmjft.models', 'mmjft.engine', 'mmjft.models.pose', 'mmjft.datasets.pose_dataset'],
+    imports=['mmjft.models', 'mmjft.engine', 'mmjft.downstream.pose'],
     allow_failed_imports=False)
 
 input_size = (257, 353)  # crop w x h (G-RMI: 353x257, h x w)
