@@ -3,21 +3,13 @@
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v ...]
     bash tools/dist_train.sh CONFIG GPUS [args]          # torchrun; NNODES, NODE_RANK, MASTER_ADDR, PORT
 """
-import argparse
-import os
-import os.path as osp
-
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.config import Config
 
 from mmjft.utils import register_all_modules, setup_cpu_distributed
+from mmjft.utils.cli import build_runner, common_parser, merge_common_args, parse_command_line
 
 
-def parse_args():
-    parser = argparse.ArgumentParser(description='Train a model')
-    parser.add_argument('config', help='train config file path')
-    parser.add_argument('--work-dir', help='the dir to save logs and checkpoints')
+def add_train_arguments(parser):
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
         help='resume from the given checkpoint; without a value, from the latest one in the work dir')
@@ -28,26 +20,19 @@ def parse_args():
     parser.add_argument('--no-validate', action='store_true', help='skip validation during training')
     parser.add_argument(
         '--auto-scale-lr', action='store_true', help='scale the lr by the real batch size (auto_scale_lr)')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override settings of the config, key=value pairs (xxx=yyy or a.b=[1,2])')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none')
-    parser.add_argument('--local-rank', '--local_rank', type=int, default=0)
-    args = parser.parse_args()
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+
+
+def parse_args(argv=None):
+    """The command line ``argv`` (None: ``sys.argv[1:]``) parsed; sets LOCAL_RANK (mmjft/utils/cli.py)."""
+    parser = common_parser('Train a model', 'train config file path', 'the dir to save logs and checkpoints',
+                           add_arguments=add_train_arguments)
+    return parse_command_line(parser, argv)
 
 
 def merge_args(cfg, args):
-    """Fold the command line into the config, as mmpretrain's tools do."""
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    """Fold the command line into the config, as mmpretrain's tools do: the shared options (mmjft/utils/cli.py),
+    then training's own."""
+    merge_common_args(cfg, args)
     if args.amp:
         import torch
         if not torch.cuda.is_available():
@@ -69,13 +54,15 @@ def merge_args(cfg, args):
     return cfg
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    """Train as the command line ``argv`` (None: ``sys.argv[1:]``) says; returns the runner."""
+    args = parse_args(argv)
     register_all_modules(init_default_scope=False)
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
-    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
+    return runner
 
 
 if __name__ == '__main__':

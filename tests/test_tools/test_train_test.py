@@ -1,8 +1,16 @@
-"""End to end through the command lines: mini data -> tools/train.py -> checkpoint -> tools/test.py -> mAP@100."""
-import json
-import numpy as np
+"""End to end through the tools' command lines: mini data -> tools/train.py -> checkpoint -> tools/test.py -> mAP@100.
 
-from conftest import MINI_CONFIG, data_root_options, run_tool
+Both run in this process through ``main(argv)`` (conftest.run_tool_main); the scripts as commands (torchrun, the
+JSON last line read from a subprocess) are tested by tests/test_tools/test_dist_train.py.
+"""
+import json
+import os
+
+import numpy as np
+import torch
+from mmengine import DefaultScope, MMLogger
+
+from conftest import MINI_CONFIG, data_root_options, run_tool_main
 from mmjft.evaluation.functional import map_at_k
 
 
@@ -17,19 +25,29 @@ def chance_map(val_ann, classes_file, hierarchy_file, seeds=3):
     return max(map_at_k(rng.random(targets.shape), targets, k=100) for _ in range(seeds))
 
 
-def test_train_then_test_learns_mini_jft(mini_jft, tmp_path):
+def test_train_then_test_learns_mini_jft(mini_jft, tmp_path, capsys):
     work = tmp_path / 'work'
-    run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--cfg-options',
-              *data_root_options(mini_jft['data_root']), 'train_cfg.max_iters=9600', 'train_cfg.val_interval=9600',
-              'default_hooks.checkpoint.interval=9600'])  # images: 300 iterations of 32
+    before = (os.environ.get('LOCAL_RANK'), DefaultScope.get_current_instance(), list(MMLogger._instance_dict),
+              torch.get_num_threads(), torch.get_rng_state())
+    runner = run_tool_main('tools/train.py', [
+        MINI_CONFIG, '--work-dir', work, '--cfg-options', *data_root_options(mini_jft['data_root']),
+        'train_cfg.max_iters=9600', 'train_cfg.val_interval=9600',
+        'default_hooks.checkpoint.interval=9600'])  # images: 300 iterations of 32
+    assert runner.iter == 300 and runner.work_dir == str(work)
     ckpt = work / 'iter_300.pth'
     assert ckpt.exists()
-    proc = run_tool(['tools/test.py', MINI_CONFIG, str(ckpt), '--work-dir', str(work / 'test'), '--cfg-options',
-                     *data_root_options(mini_jft['data_root'])])
-    metrics = json.loads(proc.stdout.strip().splitlines()[-1])
+    capsys.readouterr()
+    metrics = run_tool_main('tools/test.py', [MINI_CONFIG, ckpt, '--work-dir', work / 'test', '--cfg-options',
+                                              *data_root_options(mini_jft['data_root'])])
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])  # the script's last line
+    assert printed == {k: round(v, 6) for k, v in metrics.items()}
     assert set(metrics) == {'jft/mAP@100', 'jft/mAP@100_uniform'}
     written = json.loads((work / 'test' / 'test_metrics.json').read_text())
-    assert abs(written['jft/mAP@100'] - metrics['jft/mAP@100']) < 1e-6
+    assert written == metrics
+    # the in-process runs left nothing behind that later tests could see
+    after = (os.environ.get('LOCAL_RANK'), DefaultScope.get_current_instance(), list(MMLogger._instance_dict),
+             torch.get_num_threads(), torch.get_rng_state())
+    assert after[:4] == before[:4] and torch.equal(after[4], before[4])
     chance = chance_map(mini_jft['val_ann'], mini_jft['classes_file'], mini_jft['hierarchy_file'])
     print(f'mAP@100 after 300 iterations: {metrics["jft/mAP@100"]:.4f}, random scores: {chance:.4f}')
     assert metrics['jft/mAP@100'] > chance + 0.25
