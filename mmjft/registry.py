@@ -30,7 +30,8 @@ LOOPS = Registry('loop', parent=MMPRETRAIN_LOOPS, locations=['mmjft.engine'])
 RUNNERS = Registry('runner', parent=MMPRETRAIN_RUNNERS, locations=['mmjft.engine'])
 # Runner.wrap_model looks a plain name up in mmengine's root registry: mmjft.models.wrappers registers there too
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMPRETRAIN_MODEL_WRAPPERS, locations=['mmjft.models.wrappers'])
-WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMPRETRAIN_WEIGHT_INITIALIZERS, locations=['mmjft.models'])
+WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMPRETRAIN_WEIGHT_INITIALIZERS,
+                               locations=['mmjft.downstream'])
 
 
 def _expose_to_other_libraries(*registries):

@@ -1,10 +1,7 @@
-"""COCO box AP of a results file (pycocotools), with the inputs checked and an empty result set scored 0.
-
-Plain data code: COCO dicts / JSON files in, floats out; no registry, runner or config. tools/test.py evaluates
-through mmdet's ``CocoMetric`` (see :class:`mmjft.evaluation.metrics.coco_detection.CocoDetMetric`); this function
-evaluates a results file written by it (or by anything else in COCO's results format) against a ground truth, e.g.
-person boxes of our own detector for the pose task.
-"""
+"""The tests' independent check of a COCO results file: its box AP by pycocotools, with the inputs checked and an
+empty result set scored 0. tools/test.py evaluates through mmdet's ``CocoMetric``
+(:class:`mmjft.downstream.detection.metric.CocoDetMetric`); the tests score the results file it writes with this and
+require the same numbers."""
 import contextlib
 import copy
 import io
@@ -13,8 +10,7 @@ from typing import List, Mapping, Sequence, Union
 
 import numpy as np
 
-# pycocotools' COCOeval.stats[0:6] (maxDets 100, all areas unless stated)
-COCO_BOX_METRICS = ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')
+from mmjft.downstream.detection.metric import COCO_BOX_METRICS
 
 
 def _load(obj):

@@ -6,7 +6,7 @@ from PIL import Image
 
 
 def photo(size=(500, 375), seed=0, mode='RGB', exif_orientation=None, fmt='JPEG', quality=90):
-    """A smooth, photo-like image of ``size`` (w, h) (benchmark_pipeline's recipe) in Pillow ``mode``, encoded as
+    """A smooth, photo-like image of ``size`` (w, h) (tools/benchmarks/pipeline.py's recipe) in Pillow ``mode``, encoded as
     ``fmt``, with an EXIF orientation tag if given."""
     rng = np.random.default_rng(seed)
     img = Image.fromarray(rng.integers(0, 255, (12, 16, 3), dtype=np.uint8)).resize(size, Image.BICUBIC)

@@ -1,4 +1,4 @@
-"""A folder of runs -> rows keyed by the ablation's variables, with each run's cost (issue 10's results tool).
+"""A folder of runs -> rows keyed by the ablation's variables, with each run's cost.
 
 A run is a directory holding mmengine's timestamped log folders (``YYYYMMDD_HHMMSS/``, written by tools/train.py
 and tools/test.py) and the config dump mmengine writes next to them; ``test_metrics.json`` (tools/test.py) is its

@@ -14,7 +14,7 @@ Who does what:
 """
 from typing import List, Sequence
 
-BAD_IMAGES_KEY = 'bad_images'  # a sample's field: the paths that failed before it, '\n'-joined ('' when none)
+from mmjft.structures.sample_keys import BAD_IMAGES_KEY  # noqa: F401  (re-exported: the datasets' field)
 
 
 class BadImageError(RuntimeError):

@@ -2,8 +2,8 @@
 
 Every evaluation dataset of mmjft takes ``exclude_ids_file``: a text file, one id per line (blank lines and lines
 starting with ``#`` are skipped). The id is what the dataset calls an image: ``img_path`` as written in the JSONL
-(:class:`~mmjft.datasets.JFTDataset`), the COCO image id (:class:`~mmjft.datasets.coco_detection.CheckedCocoDataset`)
-or the image name of the split list (:class:`~mmjft.datasets.seg_dataset.CheckedVOCSegDataset`). An id that the
+(:class:`~mmjft.datasets.JFTDataset`), the COCO image id (:class:`~mmjft.downstream.detection.dataset.CheckedCocoDataset`)
+or the image name of the split list (:class:`~mmjft.downstream.segmentation.dataset.CheckedVOCSegDataset`). An id that the
 dataset does not hold is an error (the list belongs to another set), listing the first ones; the excluded count is
 logged.
 """

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-SAMPLE_SEED_KEY = 'sample_seed'
+from mmjft.structures.sample_keys import SAMPLE_SEED_KEY  # noqa: F401  (re-exported)
 
 
 def sample_seed(seed: int, epoch: int, key: str) -> int:

@@ -28,7 +28,7 @@ def subset_keys(img_paths: Sequence[str], seed: int = 0) -> np.ndarray:
     return np.frombuffer(digests, dtype='<u8').astype(np.uint64)
 
 
-def _parse_size(size) -> Tuple[Optional[float], Optional[int]]:
+def parse_size(size) -> Tuple[Optional[float], Optional[int]]:
     """``(fraction, None)`` for a float in (0, 1], ``(None, count)`` for a positive int or an integral float > 1."""
     if isinstance(size, (bool, np.bool_)) or not isinstance(size, numbers.Real):
         raise ValueError(f'subset_size must be an image count or a fraction in (0, 1], got {size!r}')
@@ -51,7 +51,7 @@ def fraction_threshold(fraction: float) -> int:
 
     ``fraction`` in (0, 1]; 1.0 gives ``2**64 - 1`` (every image).
     """
-    fraction, count = _parse_size(fraction)
+    fraction, count = parse_size(fraction)
     if fraction is None:
         raise ValueError(f'fraction must lie in (0, 1], got {count}')
     return math.ceil(Fraction(fraction) * 2**64) - 1
@@ -66,7 +66,7 @@ def count_threshold(keys: np.ndarray, count: int) -> int:
     keys = _as_keys(keys)
     if keys.size == 0:
         raise ValueError('count_threshold needs at least one key')
-    fraction, count = _parse_size(count)
+    fraction, count = parse_size(count)
     if count is None:
         raise ValueError(f'count must be an image count, got the fraction {fraction}')
     if count >= keys.size:
@@ -109,7 +109,7 @@ def select_from_keys(keys: np.ndarray, size: Union[int, float], img_paths: Optio
     ``img_paths`` break a tie of keys at the cut of a count; without them such a tie raises.
     """
     keys = _as_keys(keys)
-    fraction, count = _parse_size(size)
+    fraction, count = parse_size(size)
     if fraction is not None:
         return np.flatnonzero(keys <= np.uint64(fraction_threshold(fraction)))
     if count >= keys.size:
@@ -135,5 +135,5 @@ def select_subset(img_paths: Sequence[str], size: Union[int, float], seed: int =
             (0, 1], a fraction (every image with ``key / 2**64 < size``: the rule a streaming reader applies).
         seed: the subset's seed; equal seeds give nested subsets.
     """
-    _parse_size(size)  # fail before hashing
+    parse_size(size)  # fail before hashing
     return select_from_keys(subset_keys(img_paths, seed), size, img_paths)

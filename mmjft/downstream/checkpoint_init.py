@@ -25,7 +25,7 @@ import torch
 
 from mmjft.registry import WEIGHT_INITIALIZERS
 
-from .downstream_convert import ConversionError, img_norm_from_meta
+from .convert import ConversionError, img_norm_from_meta
 
 
 def _listing(keys, limit=30):

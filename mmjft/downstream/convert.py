@@ -18,7 +18,7 @@ import re
 from collections import OrderedDict
 from typing import Callable, Dict, Mapping, NamedTuple, Optional, Tuple
 
-from .torchvision_resnet import TORCHVISION_IMG_NORM
+from mmjft.models.utils.torchvision_resnet import TORCHVISION_IMG_NORM
 
 # normalisation of mmjft's JFT pretraining (configs/_base_/models/resnet101_jft.py): RGB pixels to [-1, 1]
 JFT_IMG_NORM = dict(mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5], to_rgb=True)
@@ -246,6 +246,6 @@ def convert_for_downstream(checkpoint: Mapping, target: str, img_norm: Optional[
     backbone, dropped = split_pretraining_state_dict(state_dict)
     out = spec.convert(backbone)
     meta = dict(img_norm=norm, target=target, prefixes=list(spec.prefixes), source=source,
-                converter='mmjft.models.utils.downstream_convert', dropped=sorted(dropped),
+                converter='mmjft.downstream.convert', dropped=sorted(dropped),
                 pretraining=pretraining_meta(checkpoint.get('meta') if has_sd else None))
     return dict(state_dict=out, meta=meta)

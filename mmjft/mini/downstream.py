@@ -3,7 +3,7 @@
 Sun et al. 2017 transfer JFT-300M features to Faster R-CNN on COCO (and PASCAL VOC). These generators write
 tiny stand-ins that mmdet's own ``CocoDataset`` / ``VOCDataset`` (and pycocotools) read unchanged, so the
 detection configs, hooks and metrics can be exercised without the real data. The scenes are mini-JFT's
-(:func:`~mmjft.datasets.synthetic.mini_jft.render_scene`): every category is a mini-JFT leaf class
+(:func:`~mmjft.mini.jft.render_scene`): every category is a mini-JFT leaf class
 ``'<colour>_<shape>'`` (default 8 leaves, each with its own shape and its own colour, so detectors learn them
 in a few hundred iterations). Objects do not overlap, so a box is exactly the extent of its object.
 
@@ -58,7 +58,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from .mini_jft import COLOURS, SHAPES, build_hierarchy, render_scene
+from .jft import COLOURS, SHAPES, build_hierarchy, render_scene
 
 __all__ = ['DEFAULT_DET_CATEGORIES', 'default_det_categories', 'sample_det_scene', 'make_mini_coco',
            'make_mini_voc', 'make_mini_voc_seg', 'voc_palette', 'seg_label_map', 'MINI_KEYPOINT_NAMES',

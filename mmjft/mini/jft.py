@@ -44,7 +44,8 @@ wrong ones towards 0.3. With probability ``empty_rate`` an image has an empty la
 
 Determinism: the image ``i`` of a split is drawn from its own ``numpy.random.default_rng([seed, split, i,
 ...])`` streams, so the same seed gives byte-identical JSONL and JPEG files, and image ``i`` does not depend on
-how many images the split has. Only numpy and Pillow are used (no torch, mmengine or registries).
+how many images the split has. Images and files come from numpy and Pillow; the label noise is the model of
+:mod:`mmjft.datasets.converters.label_noise`, which injects it into any JSONL.
 """
 import functools
 import io
@@ -54,6 +55,8 @@ import os.path as osp
 
 import numpy as np
 from PIL import Image, ImageDraw
+
+from mmjft.datasets.converters.label_noise import corrupt_labels, zipf_weights
 
 __all__ = [
     'COLOURS', 'SHAPES', 'build_hierarchy', 'sample_scene', 'render_scene', 'corrupt_labels',
@@ -321,57 +324,8 @@ def render_scene(rng, img_size, objects, return_masks=False, noise_std=8.0, colo
 
 
 # ----------------------------------------------------------------------------------------------------------
-# label noise
-# ----------------------------------------------------------------------------------------------------------
-def corrupt_labels(rng, true_leaves, ancestors_of, label_noise=0.2, recall_drop=0.1, coarse_rate=0.1,
-                   empty_rate=0.02):
-    """JFT-like noisy labels of one image.
-
-    Args:
-        rng (numpy.random.Generator): randomness.
-        true_leaves (list[int]): class ids of the leaves present (distinct).
-        ancestors_of (dict): leaf class id -> list of its ancestor class ids, for every leaf: a wrong label
-            is drawn uniformly from its keys that are not in the image (nor already recorded).
-        label_noise, recall_drop, coarse_rate, empty_rate (float): see the module docstring.
-
-    Returns:
-        list[tuple]: ``(class_id, confidence, kind)``, kind in ``'leaf'``, ``'coarse'`` (an ancestor of a
-        true leaf), ``'wrong'``.
-    """
-    labels, used = [], set()
-    for leaf in true_leaves:
-        if rng.random() < recall_drop:
-            continue
-        if rng.random() < label_noise:
-            pool = [i for i in sorted(ancestors_of) if i not in used and i not in true_leaves]
-            if not pool:
-                continue
-            cid = int(pool[rng.integers(len(pool))])
-            conf, kind = 0.3 + 0.7 * rng.beta(1.5, 3.0), 'wrong'
-        else:
-            cid, kind = leaf, 'leaf'
-            if rng.random() < coarse_rate and ancestors_of[leaf]:
-                anc = ancestors_of[leaf]
-                cid, kind = int(anc[rng.integers(len(anc))]), 'coarse'
-            conf = 0.3 + 0.7 * rng.beta(4.0, 1.2)
-        if cid in used:
-            continue
-        used.add(cid)
-        labels.append((cid, round(float(conf), 3), kind))
-    if rng.random() < empty_rate:
-        return []
-    return labels
-
-
-# ----------------------------------------------------------------------------------------------------------
 # the dataset
 # ----------------------------------------------------------------------------------------------------------
-def zipf_weights(num, exponent):
-    """Zipf frequencies of ranks 1..num (most common first): ``k ** -exponent``, normalised to sum to 1."""
-    p = 1.0 / np.arange(1, num + 1, dtype=np.float64) ** exponent
-    return p / p.sum()
-
-
 def _zipf_prior(rng, num_leaves, exponent):
     """Zipf-like leaf frequencies, ranks assigned to leaves by a seeded permutation."""
     p = zipf_weights(num_leaves, exponent)
@@ -457,7 +411,7 @@ def make_mini_jft(out_dir, num_train=1000, num_val=200, img_size=64, seed=0, lab
                   recall_drop=recall_drop, coarse_rate=coarse_rate, empty_rate=empty_rate,
                   int_label_rate=int_label_rate, no_confidence_rate=no_confidence_rate,
                   jpeg_quality=jpeg_quality)
-    meta = dict(generator='mmjft.datasets.synthetic.make_mini_jft', params=params,
+    meta = dict(generator='mmjft.mini.make_mini_jft', params=params,
                 leaves=[dict(lf, prior=round(float(p), 6)) for lf, p in zip(leaves, prior)])
     with open(paths['meta_file'], 'w', encoding='utf-8') as f:
         json.dump(meta, f, indent=1)

@@ -1,4 +1,4 @@
-"""tools/analysis_tools/benchmark_gpu_decode.py on the CPU device, tiny: both sides run on the same files."""
+"""tools/benchmarks/gpu_decode.py on the CPU device, tiny: both sides run on the same files."""
 import json
 import os.path as osp
 
@@ -6,7 +6,7 @@ from conftest import MINI_CONFIG, ROOT, load_tool as load_tool_file
 
 
 def test_times_both_paths_with_the_configs_sizes(capsys):
-    tool = load_tool_file('tools/analysis_tools/benchmark_gpu_decode.py')
+    tool = load_tool_file('tools/benchmarks/gpu_decode.py')
     tool.main(['--config', osp.join(ROOT, 'configs/jft/resnet18-w16_1xb32_mini-jft-gpu-decode-64px.py'),
                '--cpu-config', MINI_CONFIG, '--device', 'cpu', '--num-images', '6', '--batch', '4', '--repeat', '1',
                '--size', '120', '90'])

@@ -1,4 +1,4 @@
-"""tools/analysis_tools/benchmark_train_step.py: mmjft's Runner step and the plain loop, tiny, on CPU."""
+"""tools/benchmarks/train_step.py: mmjft's Runner step and the plain loop, tiny, on CPU."""
 import json
 import sys
 
@@ -9,7 +9,7 @@ from conftest import MINI_CONFIG, load_tool as load_tool_file
 
 
 def load_tool():
-    return load_tool_file('tools/analysis_tools/benchmark_train_step.py')
+    return load_tool_file('tools/benchmarks/train_step.py')
 
 
 def test_parse_mode():
@@ -24,7 +24,7 @@ def test_parse_mode():
 def test_runs_both_sides_on_cpu_and_prints_a_ratio(monkeypatch, capsys):
     tool = load_tool()
     monkeypatch.setattr(sys, 'argv', [
-        'benchmark_train_step.py', '--config', MINI_CONFIG, '--batch', '4', '--img-size', '32', '--num-classes', '50',
+        'train_step.py', '--config', MINI_CONFIG, '--batch', '4', '--img-size', '32', '--num-classes', '50',
         '--modes', 'bf16+cl', '--iters', '1', '--warmup', '1', '--repeat', '2', '--device', 'cpu'])
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # on a shared 2-core machine two OpenMP threads can wait on each other for seconds

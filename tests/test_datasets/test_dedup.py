@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from mmjft.analysis.dedup import build_index, read_image_list
+from mmjft.datasets.dedup import build_index, read_image_list
 from mmjft.datasets import JFTDataset
 from mmjft.evaluation.functional import map_at_k
 

@@ -7,8 +7,9 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from conftest import MINI_CONFIG, ROOT
-from mmjft.models.utils import (JFT_IMG_NORM, TORCHVISION_IMG_NORM, ConversionError, convert_for_downstream,
-                                img_norm_from_config_text, img_norm_from_meta, torchvision_resnet_to_mmpretrain)
+from mmjft.downstream import (JFT_IMG_NORM, ConversionError, convert_for_downstream, img_norm_from_config_text,
+                              img_norm_from_meta)
+from mmjft.models.utils import TORCHVISION_IMG_NORM, torchvision_resnet_to_mmpretrain
 from mmjft.registry import MODELS as MMJFT_MODELS
 
 DET_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-128px.py')

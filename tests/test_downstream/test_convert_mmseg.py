@@ -8,8 +8,8 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from conftest import ROOT
-from mmjft.models.utils import (JFT_IMG_NORM, TORCHVISION_IMG_NORM, ConversionError, ConvertedCheckpointInit,
-                                convert_for_downstream, torchvision_resnet_to_mmpretrain)
+from mmjft.downstream import JFT_IMG_NORM, ConversionError, ConvertedCheckpointInit, convert_for_downstream
+from mmjft.models.utils import TORCHVISION_IMG_NORM, torchvision_resnet_to_mmpretrain
 
 SEG_R101 = osp.join(ROOT, 'configs/deeplab/deeplab-aspp-l-r101-d8_jft300m-pre_2xb3_voc12aug-513px.py')
 
@@ -22,7 +22,7 @@ def _randomised(state_dict, seed=0):
 
 
 def build_segmentor(checkpoint, depth, **model_overrides):
-    import mmjft.models.seg_heads  # noqa: F401
+    import mmjft.downstream.segmentation  # noqa: F401
     from mmseg.registry import MODELS
     cfg = Config.fromfile(SEG_R101)
     cfg.model.init_cfg.checkpoint = checkpoint

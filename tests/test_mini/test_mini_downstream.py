@@ -1,4 +1,4 @@
-"""Tests of the mini detection generators (mmjft/datasets/synthetic/mini_detection.py).
+"""Tests of the mini detection generators (mmjft/mini/downstream.py).
 
 The written files are read back by independent readers: json / xml.etree, pycocotools' COCO, and mmdet's own
 CocoDataset and VOCDataset, so a format slip (box convention, 1-based VOC coordinates, category ids, image
@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from conftest import run_tool
-from mmjft.datasets.synthetic import (COLOURS, DEFAULT_DET_CATEGORIES, default_det_categories, make_mini_coco,
+from mmjft.mini import (COLOURS, DEFAULT_DET_CATEGORIES, default_det_categories, make_mini_coco,
                                       make_mini_voc, sample_det_scene)
 
 NUM_TRAIN, NUM_VAL, IMG = 12, 6, 128

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from conftest import ROOT, load_tool as load_tool_file
-from mmjft.datasets.synthetic import make_mini_coco
+from mmjft.mini import make_mini_coco
 
 TOOL = osp.join(ROOT, 'tools', 'dataset_converters', 'coco_minival_split.py')
 

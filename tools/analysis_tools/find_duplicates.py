@@ -11,7 +11,7 @@ Image lists (``LIST [ROOT [SUFFIX]]``): a JFT JSONL (id = img_path), a COCO JSON
 (``ID PATH`` or ``NAME`` -> ROOT/NAME+SUFFIX: a VOC split list). Without --config the model is built from the config
 mmengine stored in the checkpoint. Writes OUT/NAME.exclude.txt per evaluation set, OUT/dedup_report.json,
 OUT/dedup_pairs.png and the pretraining embeddings in OUT/shards/ (reused when the run is repeated). Method, index
-choice and chunking: mmjft/analysis/dedup.py.
+choice and chunking: mmjft/datasets/dedup.py.
 """
 import argparse
 import os.path as osp
@@ -19,7 +19,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmjft.analysis.dedup import build_embedder, find_duplicates, read_image_list, write_outputs  # noqa: E402
+from mmjft.datasets.dedup import build_embedder, find_duplicates, read_image_list, write_outputs  # noqa: E402
 
 
 def image_list(values, option):

@@ -1,17 +1,20 @@
 """CPU / GPU seconds per DeepLab-ASPP-L training iteration (forward + backward + SGD step) of a config's model.
 
-    python tools/analysis_tools/benchmark_deeplab.py CONFIG [--batch 1] [--size 513] [--iters 3] [--device cpu]
+    python tools/benchmarks/deeplab.py CONFIG [--batch 1] [--size 513] [--iters 3] [--device cpu]
 
 Random weights and images; the model as the config builds it (frozen BN, 10x lr on the head). Prints seconds per
 iteration (after one warm-up) and images/s.
 """
 import argparse
+import os.path as osp
+import sys
 
 import torch
 from mmengine.config import Config
 from mmengine.structures import PixelData
 
-from mmjft.utils.train_step_timing import build_for_training, default_device, time_steps, timing_summary
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # noqa: E402 (the timing helper beside this script)
+from train_step_timing import build_for_training, default_device, time_steps, timing_summary
 
 
 def main():
@@ -22,7 +25,7 @@ def main():
     p.add_argument('--iters', type=int, default=3)
     p.add_argument('--device', default=default_device())
     args = p.parse_args()
-    import mmjft.models.seg_heads  # noqa: F401
+    import mmjft.downstream.segmentation  # noqa: F401
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
     cfg = Config.fromfile(args.config)

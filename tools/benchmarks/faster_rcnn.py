@@ -1,6 +1,6 @@
 """Seconds per training iteration of a detection config's model (forward + backward + SGD step) on synthetic input.
 
-    python tools/analysis_tools/benchmark_faster_rcnn.py \\
+    python tools/benchmarks/faster_rcnn.py \\
         configs/faster_rcnn/faster-rcnn_r101-c4_jft300m-pre_8xb2_coco-minival.py [--batch 2] [--height 600] \\
         [--width 1024] [--iters 3] [--warmup 1] [--boxes 5]
 
@@ -10,12 +10,15 @@ data pipeline is not timed), and times ``iters`` iterations after ``warmup``. Pr
 model runs there; on a CPU ``torch.get_num_threads()`` threads are used (set OMP_NUM_THREADS to change it).
 """
 import argparse
+import os.path as osp
+import sys
 import json
 
 import torch
 from mmengine.config import Config
 
-from mmjft.utils.train_step_timing import (build_for_training, data_step, default_device, time_steps,
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # noqa: E402 (the timing helper beside this script)
+from train_step_timing import (build_for_training, data_step, default_device, time_steps,
                                            timing_summary)
 
 

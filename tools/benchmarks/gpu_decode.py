@@ -1,8 +1,8 @@
 """Images per second of JPEG decode + augmentation in the data preprocessor (on a device) against the CPU pipeline.
 
-    python tools/analysis_tools/benchmark_gpu_decode.py [--device cuda] [--num-images 256] [--batch 32]
+    python tools/benchmarks/gpu_decode.py [--device cuda] [--num-images 256] [--batch 32]
 
-Writes photo-like JPEGs (default 500x375; the writer of benchmark_pipeline.py) and times, on the same files:
+Writes photo-like JPEGs (default 500x375; the writer of pipeline.py) and times, on the same files:
 
 * ``preprocessor``: ``JpegDecodeDataPreprocessor`` of the GPU-decode config (``--config``) on batches of encoded
   bytes (batched ``decode_jpeg``, EXIF, resize 340, random crop 299, flip, normalisation) on ``--device``;
@@ -36,9 +36,9 @@ HERE = osp.dirname(osp.abspath(__file__))
 
 
 def write_images(root, n, size, seed=0):
-    """benchmark_pipeline.py's writer: ``n`` smooth JPEGs of ``size`` (w, h) under ``root/img`` and an annotation
+    """pipeline.py's writer: ``n`` smooth JPEGs of ``size`` (w, h) under ``root/img`` and an annotation
     file."""
-    spec = importlib.util.spec_from_file_location('benchmark_pipeline', osp.join(HERE, 'benchmark_pipeline.py'))
+    spec = importlib.util.spec_from_file_location('mmjft_benchmark_pipeline', osp.join(HERE, 'pipeline.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.write_images(root, n, size, seed)

@@ -1,6 +1,6 @@
 """Seconds per training iteration of a G-RMI pose config's model (forward + backward + SGD step) on synthetic crops.
 
-    python tools/analysis_tools/benchmark_grmi.py \\
+    python tools/benchmarks/grmi.py \\
         [--config configs/pose/grmi-r101-d8_jft300m-pre_8xb4_coco-353x257.py] [--batch 1] [--iters 3] [--warmup 1]
 
 Builds the config's model and optimizer (weights as built, no checkpoint: the timing does not depend on them), feeds
@@ -10,12 +10,15 @@ config's own codec encodes (mmpose's GenerateTarget + PackPoseInputs, untimed), 
 there; on a CPU ``torch.get_num_threads()`` threads are used (set OMP_NUM_THREADS to change it).
 """
 import argparse
+import os.path as osp
+import sys
 import json
 
 import numpy as np
 from mmengine.config import Config
 
-from mmjft.utils.train_step_timing import (build_for_training, data_step, default_device, time_steps,
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))  # noqa: E402 (the timing helper beside this script)
+from train_step_timing import (build_for_training, data_step, default_device, time_steps,
                                            timing_summary)
 
 R101 = 'configs/pose/grmi-r101-d8_jft300m-pre_8xb4_coco-353x257.py'
@@ -50,7 +53,7 @@ def main():
     if args.batch < 1:
         parser.error(f'--batch must be >= 1, got {args.batch}')
 
-    cfg = Config.fromfile(args.config)  # custom_imports: mmjft.models.pose (the codec, head and loss)
+    cfg = Config.fromfile(args.config)  # custom_imports: mmjft.downstream.pose (the codec, head and loss)
     from mmpose.registry import MODELS
     from mmpose.utils import register_all_modules as register_mmpose
     register_mmpose(init_default_scope=False)

@@ -1,6 +1,6 @@
 """Forward + backward time of the JFT head and loss against plain F.binary_cross_entropy_with_logits.
 
-    python tools/analysis_tools/benchmark_head.py [--num-classes 18291] [--batch 256] [--in-channels 2048]
+    python tools/benchmarks/head.py [--num-classes 18291] [--batch 256] [--in-channels 2048]
 
 Both sides get the same features, weights and labels (~3 positive labels per image after expansion). The plain side
 is given its dense multi-hot target ready-made; the head builds it from per-image label ids inside the timed region,

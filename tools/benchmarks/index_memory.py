@@ -8,7 +8,7 @@ starts with no cached selection (the one-off pass every later process skips; its
 5 ms), phase ``cached`` maps the selection the first wrote: what every rank and data loader worker holds. Prints
 RssAnon (/proc/self/status) above the interpreter's after imports, and the slope per million images.
 
-    python tools/analysis_tools/benchmark_index_memory.py --sizes 1000000 10000000
+    python tools/benchmarks/index_memory.py --sizes 1000000 10000000
 
 Use sizes well above 262,144 (the selection pass's chunk of samples): below it the chunk itself grows with N and
 reads as a slope.
@@ -24,7 +24,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchmark_shard_memory import rss_anon_kib  # noqa: E402
+from shard_memory import rss_anon_kib  # noqa: E402
 
 NUM_CLASSES, NUM_PARENTS = 18291, 291
 

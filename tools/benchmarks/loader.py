@@ -1,10 +1,10 @@
 """Images per second of a config's training data loader, per worker and in total, from JSONL (JFTDataset) and from
 tar shards (JFTShardDataset), with N loader workers on this machine.
 
-    python tools/analysis_tools/benchmark_loader.py [CONFIG] [--workers 1 2] [--sources jsonl shards]
+    python tools/benchmarks/loader.py [CONFIG] [--workers 1 2] [--sources jsonl shards]
         [--num-images 600] [--size 500 375] [--batch 32] [--epochs 2]
 
-Writes photo-like JPEGs (default 500x375, as tools/analysis_tools/benchmark_pipeline.py) with a JSONL file in a
+Writes photo-like JPEGs (default 500x375, as tools/benchmarks/pipeline.py) with a JSONL file in a
 temporary folder, converts them to shards (``convert_jsonl_to_shards``), builds the config's train dataset on each
 source with the config's train pipeline (decode, resize 340, crop 299, flip, pack for the JFT configs) and iterates a
 torch DataLoader over it as the Runner's would (the config's ``collate_fn``, ``batch_size``; ``sampler=None`` for
@@ -30,7 +30,7 @@ from mmjft.registry import DATASETS
 from mmjft.utils import register_all_modules
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from benchmark_pipeline import write_images  # noqa: E402
+from pipeline import write_images  # noqa: E402
 
 
 def build_dataset(cfg, source: str, root: str, shards: dict):
@@ -74,7 +74,7 @@ def main():
                         help='classes of the generated data (default 2); e.g. 18291 to feed a JFT head from --keep')
     parser.add_argument('--keep', default=None,
                         help='write the images, JSONL and shards (shards/train-index.json) here and keep them, e.g. '
-                             'for benchmark_train_step.py --loader config on the shard config')
+                             'for train_step.py --loader config on the shard config')
     args = parser.parse_args()
     register_all_modules()
     cfg = Config.fromfile(args.config)

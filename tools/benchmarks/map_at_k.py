@@ -1,7 +1,7 @@
 """Time and peak extra memory of mAP@k at JFT evaluation scale.
 
 Example:
-    python tools/analysis_tools/benchmark_map_at_k.py --num-images 14000 --num-classes 18291 -k 100
+    python tools/benchmarks/map_at_k.py --num-images 14000 --num-classes 18291 -k 100
 """
 import argparse
 import resource

@@ -1,6 +1,6 @@
 """Throughput and peak memory of the Open Images converter on a generated machine-label CSV.
 
-    python tools/analysis_tools/benchmark_open_images_converter.py [--rows 3000000] [--classes 20000] \\
+    python tools/benchmarks/open_images_converter.py [--rows 3000000] [--classes 20000] \\
         [--labels-per-image 10] [--work-dir /tmp/oi_bench]
 
 Writes a sorted ``ImageID,Source,LabelName,Confidence`` CSV (machine labels, random confidences) and a class

@@ -1,6 +1,6 @@
 """Images per second of one data-loading process running a config's training pipeline on JFT-style JPEGs.
 
-    python tools/analysis_tools/benchmark_pipeline.py [CONFIG] [--num-images 300] [--size 500 375]
+    python tools/benchmarks/pipeline.py [CONFIG] [--num-images 300] [--size 500 375]
 
 Writes photo-like JPEGs (default 500x375, as the raw-PyTorch reference figures of docs/benchmarks.md) with a JSONL
 file in a temporary folder, builds the config's train dataset on them (JFTDataset, the config's pipeline: decode,

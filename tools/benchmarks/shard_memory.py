@@ -5,7 +5,7 @@ fresh process per N, lists the shards of every worker of rank 0 (world --world-s
 count subset's key threshold from a stream of N uint64 keys as the pass over the shards does (spilled to a temporary
 file and read back in chunks; the threshold is then cached). Prints RssAnon (/proc/self/status) after each step and the slope per million images.
 
-    python tools/analysis_tools/benchmark_shard_memory.py --sizes 1000000 10000000
+    python tools/benchmarks/shard_memory.py --sizes 1000000 10000000
 """
 import argparse
 import json

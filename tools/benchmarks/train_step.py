@@ -1,7 +1,7 @@
 """Images per second of mmjft's training step (the real config, mmjft's Runner, its train loop and hooks) against a
 plain PyTorch loop of the same model, head and optimizer, in the same mode, on the same device, in one process.
 
-    python tools/analysis_tools/benchmark_train_step.py [--config CONFIG] [--batch 128] [--img-size 299]
+    python tools/benchmarks/train_step.py [--config CONFIG] [--batch 128] [--img-size 299]
         [--num-classes 18291] [--modes fp32 bf16+cl bf16+cl+compile] [--iters 20] [--warmup 6] [--repeat 3]
         [--device cuda] [--loader memory|config] [--cfg-options KEY=VALUE ...]
 

@@ -1,5 +1,5 @@
 """Seconds per training iteration of a config's model (forward + backward + optimizer step) on synthetic input: the
-part that tools/analysis_tools/benchmark_{faster_rcnn,deeplab,grmi}.py share.
+part that tools/benchmarks/{faster_rcnn,deeplab,grmi}.py share.
 
 Only torch and mmengine are imported here; each tool passes its library's model registry and scope (mmdet, mmseg,
 mmpose) and its own synthetic batch, so this module stays importable without the downstream libraries.

@@ -16,8 +16,8 @@ scenes' blue squares as COCO keypoints (category id 1, 4 corners + centre: the p
 import argparse
 import time
 
-from mmjft.datasets.synthetic import make_mini_coco, make_mini_voc, make_mini_voc_seg
-from mmjft.datasets.synthetic.mini_detection import make_mini_coco_keypoints
+from mmjft.mini import make_mini_coco, make_mini_voc, make_mini_voc_seg
+from mmjft.mini.downstream import make_mini_coco_keypoints
 
 
 def parse_args(argv=None):

@@ -7,7 +7,7 @@ Example::
 import argparse
 import time
 
-from mmjft.datasets.synthetic import make_mini_jft
+from mmjft.mini import make_mini_jft
 
 
 def parse_args():

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# GPU checks of the fast training step (issue 11 item 5), one script for a fresh GPU host with Python 3.12 and
+# GPU checks of the fast training step, one script for a fresh GPU host with Python 3.12 and
 # torch 2.11 (CUDA) and the OpenMMLab packages carried as wheels in .whl/ (tools/misc/fetch_gpu_wheels.sh).
 # Under 8 minutes on one H100 / H200:
 #   1. the mini config (configs/jft/resnet18-w16_1xb32_mini-jft-64px.py) for 50 iterations on CUDA in the fast
 #      step (bf16 AmpOptimWrapper + channels_last), generated mini-JFT data;
-#   2. tools/analysis_tools/benchmark_train_step.py: ResNet-101 @ 299 px, batch 128, the 18,291-way head, mmjft's
+#   2. tools/benchmarks/train_step.py: ResNet-101 @ 299 px, batch 128, the 18,291-way head, mmjft's
 #      Runner step against the plain PyTorch loop, bf16 + channels_last with and without torch.compile, 3 repeats.
 #   bash tools/misc/gpu_checks.sh [OUT_DIR]        (default $OUT, else work_dirs/gpu_checks)
-#   3. (1 minute at most) tools/analysis_tools/benchmark_loader.py with 1, 8 and 14 loader workers.
+#   3. (1 minute at most) tools/benchmarks/loader.py with 1, 8 and 14 loader workers.
 #   4. (if time is left of the 8 minutes) end to end from shards: 4,000 generated 500x375 JPEGs with JFT-sized labels
 #      (18,291 classes) in shards, configs/jft/resnet101_8xb32_jft300m-shards-299px.py's own loader (14 workers) and
 #      step against the plain loop's step alone (`--loader config`): the target is >= 90% of the step-only figure.
@@ -63,14 +63,14 @@ else
            --modes bf16+cl bf16+cl+compile --iters 15 --warmup 6 --repeat 3 --device cuda)
 fi
 SECONDS=0
-timeout 300 "$PY" tools/analysis_tools/benchmark_train_step.py "${BENCH[@]}" 2>> "$OUT_DIR/train_step.log" \
+timeout 300 "$PY" tools/benchmarks/train_step.py "${BENCH[@]}" 2>> "$OUT_DIR/train_step.log" \
     | tee -a "$OUT_DIR/train_step.log" | grep --line-buffered '^{' | tee "$OUT_DIR/train_step.jsonl"
 RC2=${PIPESTATUS[0]}
 echo "exit $RC2 after ${SECONDS}s" | tee -a "$OUT_DIR/train_step.log"
 
 echo "== 3. loader: JSONL and shards, 500x375 JPEGs, the JFT train pipeline" | tee "$OUT_DIR/loader.log"
 if [ "$DRY" = 1 ]; then LOADER=(--workers 1 --num-images 64 --epochs 1); else LOADER=(--workers 1 8 14 --num-images 1500 --epochs 1); fi
-timeout 60 "$PY" tools/analysis_tools/benchmark_loader.py "${LOADER[@]}" 2>> "$OUT_DIR/loader.log" \
+timeout 60 "$PY" tools/benchmarks/loader.py "${LOADER[@]}" 2>> "$OUT_DIR/loader.log" \
     | tee -a "$OUT_DIR/loader.log" | grep --line-buffered '^{' | tee "$OUT_DIR/loader.jsonl"
 
 echo "== 4. end to end from shards: the ResNet-101 shard config's loader and step vs the plain step" | tee "$OUT_DIR/e2e.log"
@@ -89,10 +89,10 @@ if [ "$LEFT" -lt 90 ]; then
     echo "skipped: ${LEFT}s left of the 8 minutes" | tee -a "$OUT_DIR/e2e.log"
 else
     rm -rf "$E2E_DATA"
-    timeout 60 "$PY" tools/analysis_tools/benchmark_loader.py configs/jft/resnet101_8xb32_jft300m-shards-299px.py \
+    timeout 60 "$PY" tools/benchmarks/loader.py configs/jft/resnet101_8xb32_jft300m-shards-299px.py \
         --keep "$E2E_DATA" --num-classes 18291 --num-images $E2E_IMAGES --workers $E2E_WORKERS --sources shards \
         --epochs 1 >> "$OUT_DIR/e2e.log" 2>&1
-    timeout $(( LEFT - 30 )) "$PY" tools/analysis_tools/benchmark_train_step.py \
+    timeout $(( LEFT - 30 )) "$PY" tools/benchmarks/train_step.py \
         --config configs/jft/resnet101_8xb32_jft300m-shards-299px.py --img-size 299 --num-classes 18291 \
         --loader config "${E2E[@]}" --cfg-options train_dataloader.dataset.data_root="$E2E_DATA/shards" \
         train_dataloader.num_workers=$E2E_WORKERS "${E2E_OPTIONS[@]}" 2>> "$OUT_DIR/e2e.log" \

@@ -13,7 +13,7 @@ output of tools/model_converters/torchvision_to_mmpretrain.py (the ImageNet init
 DST holds ``state_dict`` in the downstream model's key names and ``meta.img_norm`` (the input normalisation the
 weights were trained with, read from the source's meta); the downstream config loads it with
 ``init_cfg=dict(type='mmjft.ConvertedCheckpoint', checkpoint=DST)``, which checks keys and normalisation.
-The key maps live in mmjft/models/utils/downstream_convert.py (targets: mmdet-c4, mmseg, mmpose).
+The key maps live in mmjft/downstream/convert.py (targets: mmdet-c4, mmseg, mmpose).
 For segmentation: ``--target mmseg`` (configs/deeplab/README.md); for pose: ``--target mmpose``
 (configs/pose/README.md).
 """
@@ -25,7 +25,7 @@ import sys
 import torch
 
 import mmjft  # noqa: F401  (allow-lists what mmengine checkpoints hold for weights_only loading)
-from mmjft.models.utils import DOWNSTREAM_TARGETS, NAMED_IMG_NORMS, ConversionError, convert_for_downstream
+from mmjft.downstream import DOWNSTREAM_TARGETS, NAMED_IMG_NORMS, ConversionError, convert_for_downstream
 
 
 def parse_args(argv=None):

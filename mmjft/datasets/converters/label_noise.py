@@ -1,11 +1,11 @@
 """Label noise and long-tail injection for any JFT-style JSONL (paper finding 5: robust to ~20% noise and the tail).
 
 Streams the JSONL twice (pass 1 counts each image's main class -- only when a Zipf exponent is asked --, pass 2
-writes), so memory is O(classes), not O(images). Deterministic by seed and input order. The noise itself is the
-mini-JFT generator's :func:`~mmjft.datasets.synthetic.mini_jft.corrupt_labels` (a label is dropped with
+writes), so memory is O(classes), not O(images). Deterministic by seed and input order. The noise itself is
+:func:`corrupt_labels`, which the mini-JFT generator draws its labels with too (a label is dropped with
 ``recall_drop``, else replaced with ``noise`` by a class drawn uniformly from a pool: every class ('random') or the
 label's siblings in the hierarchy ('sibling', the confusable kind); a label whose pool is empty stays), and the
-frequencies :func:`~mmjft.datasets.synthetic.mini_jft.zipf_weights`.
+frequencies :func:`zipf_weights`.
 
 Zipf resampling only subsamples (no image is duplicated): an image counts for its main class (its most confident
 label, else its first); the class of current rank k keeps ``scale * k ** -exponent / sum`` of its images, with the
@@ -18,10 +18,59 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from mmjft.datasets.synthetic.mini_jft import corrupt_labels, zipf_weights
 from .common import ConversionError
 
 MODES = ('random', 'sibling')
+
+
+def corrupt_labels(rng, true_leaves, ancestors_of, label_noise=0.2, recall_drop=0.1, coarse_rate=0.1,
+                   empty_rate=0.02):
+    """JFT-like noisy labels of one image.
+
+    Args:
+        rng (numpy.random.Generator): randomness.
+        true_leaves (list[int]): class ids of the leaves present (distinct).
+        ancestors_of (dict): leaf class id -> list of its ancestor class ids, for every leaf: a wrong label
+            is drawn uniformly from its keys that are not in the image (nor already recorded).
+        label_noise (float): probability that a labelled leaf is recorded as a wrong class instead (precision
+            noise; confidence skewed towards 0.3).
+        recall_drop (float): probability that a present leaf is not labelled at all.
+        coarse_rate (float): probability that a correct label is recorded at one of its ancestors.
+        empty_rate (float): probability that the image's label list is empty.
+
+    Returns:
+        list[tuple]: ``(class_id, confidence, kind)``, kind in ``'leaf'``, ``'coarse'`` (an ancestor of a
+        true leaf), ``'wrong'``.
+    """
+    labels, used = [], set()
+    for leaf in true_leaves:
+        if rng.random() < recall_drop:
+            continue
+        if rng.random() < label_noise:
+            pool = [i for i in sorted(ancestors_of) if i not in used and i not in true_leaves]
+            if not pool:
+                continue
+            cid = int(pool[rng.integers(len(pool))])
+            conf, kind = 0.3 + 0.7 * rng.beta(1.5, 3.0), 'wrong'
+        else:
+            cid, kind = leaf, 'leaf'
+            if rng.random() < coarse_rate and ancestors_of[leaf]:
+                anc = ancestors_of[leaf]
+                cid, kind = int(anc[rng.integers(len(anc))]), 'coarse'
+            conf = 0.3 + 0.7 * rng.beta(4.0, 1.2)
+        if cid in used:
+            continue
+        used.add(cid)
+        labels.append((cid, round(float(conf), 3), kind))
+    if rng.random() < empty_rate:
+        return []
+    return labels
+
+
+def zipf_weights(num, exponent):
+    """Zipf frequencies of ranks 1..num (most common first): ``k ** -exponent``, normalised to sum to 1."""
+    p = 1.0 / np.arange(1, num + 1, dtype=np.float64) ** exponent
+    return p / p.sum()
 
 
 def sibling_pools(classes: List[str], hierarchy: Dict[str, List[str]]) -> Dict[str, List[str]]:

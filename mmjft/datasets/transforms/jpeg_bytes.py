@@ -21,9 +21,8 @@ from mmpretrain.datasets.transforms import PackInputs
 from PIL import Image
 
 from mmjft.registry import TRANSFORMS
-from ..sample_seed import SAMPLE_SEED_KEY
+from mmjft.structures import EXIF_ORIENTATION_KEY, SAMPLE_SEED_KEY
 
-EXIF_ORIENTATION_KEY = 'exif_orientation'  # results / metainfo: the EXIF orientation tag (1..8; 1 = as stored)
 _EXIF_ORIENTATION_TAG = 0x0112
 _SOI, _SOS, _EOI = 0xD8, 0xDA, b'\xff\xd9'
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}  # markers without a length field (TEM, RST0..7)

@@ -23,7 +23,7 @@ from mmdet.datasets import CocoDataset
 from mmengine.logging import print_log
 
 from mmjft.registry import DATASETS
-from .exclusion import keep_not_excluded
+from mmjft.datasets.exclusion import keep_not_excluded
 
 
 @DATASETS.register_module()

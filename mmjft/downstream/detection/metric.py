@@ -5,15 +5,15 @@ model detects nothing (pycocotools' ``loadRes`` fails on an empty list), which b
 metrics afterwards (checkpoint selection, tables). With an ``ann_file``, mmdet scores every image of the file, so an
 image left out of the dataset (``exclude_ids_file``: de-duplicated evaluation) would count as all its boxes missed;
 this metric restricts COCOeval to the image ids of the results. Everything else, including the results file it writes to
-``outfile_prefix + '.bbox.json'``, is mmdet's. It imports mmdet, so ``mmjft.evaluation`` does not import it;
-detection configs list it in ``custom_imports`` and name it ``type='mmjft.CocoDetMetric'``.
+``outfile_prefix + '.bbox.json'``, is mmdet's. It imports mmdet, so only detection configs load it (``custom_imports``) and name it ``type='mmjft.CocoDetMetric'``.
 """
 from mmdet.evaluation import CocoMetric
 from mmengine.logging import print_log
 
 from mmjft.registry import METRICS
 
-from ..functional.coco_detection import COCO_BOX_METRICS
+# pycocotools' COCOeval.stats[0:6] (maxDets 100, all areas unless stated): mmdet's metric items
+COCO_BOX_METRICS = ('mAP', 'mAP_50', 'mAP_75', 'mAP_s', 'mAP_m', 'mAP_l')
 
 
 @METRICS.register_module()

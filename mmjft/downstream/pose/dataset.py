@@ -14,7 +14,7 @@ test set and AP 0. This subclass reads the same files and:
   keypointed category; mmpose keeps only those): ``ValueError`` naming the ids / the categories found and both
   files.
 
-It imports mmpose, so ``mmjft.datasets`` does not import it; pose configs list ``mmjft.datasets.pose_dataset`` in
+It imports mmpose, so ``mmjft.datasets`` does not import it; pose configs list ``mmjft.downstream.pose.dataset`` in
 ``custom_imports`` and name it ``type='mmjft.CheckedCocoPoseDataset'``.
 """
 import json

@@ -2,7 +2,7 @@
 
 The head is G-RMI's: a 1x1 convolution on conv5 (output stride 8, atrous conv4 / conv5 in the backbone) predicting
 ``3K`` maps, per keypoint the disk logit and the x / y offsets in units of the disk radius (the layout of
-:class:`~mmjft.models.pose.GRMIDiskOffset`). mmpose's ``HeatmapHead`` with no deconvolution and no intermediate
+:class:`~mmjft.downstream.pose.GRMIDiskOffset`). mmpose's ``HeatmapHead`` with no deconvolution and no intermediate
 convolution is exactly that; this subclass changes the loss (two terms) and applies the sigmoid before decoding.
 
 Loss (G-RMI eq. 1): ``L = 4 * L_h + 1 * L_o``:
@@ -72,7 +72,7 @@ class GRMIHead(HeatmapHead):
         in_channels (int): channels of the last backbone feature (2048 for ResNet-101's conv5, 512 for ResNet-18).
         num_keypoints (int): K (17 for COCO).
         loss (dict): defaults to :class:`GRMILoss` with G-RMI's radius and weights.
-        decoder (dict): a :class:`~mmjft.models.pose.GRMIDiskOffset` config (needed to predict).
+        decoder (dict): a :class:`~mmjft.downstream.pose.GRMIDiskOffset` config (needed to predict).
         init_cfg: mmpose's HeatmapHead default (normal, std 0.001; zero bias).
     """
 

@@ -10,4 +10,4 @@ from mmengine.registry import Registry
 from mmpose.registry import KEYPOINT_CODECS as MMPOSE_KEYPOINT_CODECS
 
 KEYPOINT_CODECS = Registry('KEYPOINT_CODECS', parent=MMPOSE_KEYPOINT_CODECS, scope='mmjft',
-                           locations=['mmjft.models.pose'])
+                           locations=['mmjft.downstream.pose'])

@@ -33,9 +33,10 @@ from mmengine.dataset import Compose
 from mmseg.datasets import PascalVOCDataset
 
 from mmjft.registry import DATASETS
-from .bad_images import BAD_IMAGES_KEY, ConsecutiveBadImages
-from .exclusion import keep_not_excluded
-from .jft_dataset import IMAGE_ERRORS, run_loading
+from mmjft.structures import BAD_IMAGES_KEY
+from mmjft.datasets.bad_images import ConsecutiveBadImages
+from mmjft.datasets.exclusion import keep_not_excluded
+from mmjft.datasets.loading import IMAGE_ERRORS, run_loading
 
 
 def split_seg_loading(pipeline: Compose):

@@ -6,8 +6,9 @@ from mmengine.dist import all_gather_object, all_reduce, get_dist_info
 from mmengine.hooks import CheckpointHook, Hook, LoggerHook
 from mmengine.logging import print_log
 
-from mmjft.datasets.bad_images import BAD_IMAGES_KEY, BadImageTracker
+from mmjft.datasets.bad_images import BadImageTracker
 from mmjft.registry import HOOKS
+from mmjft.structures import BAD_IMAGES_KEY
 
 
 def _train_dataset(runner):

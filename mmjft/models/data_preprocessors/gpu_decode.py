@@ -1,4 +1,5 @@
-"""Decode and augment a batch of JPEG bytes on the model's device (nvJPEG on a GPU): the input side of issue 11.
+"""Decode and augment a batch of JPEG bytes on the model's device (nvJPEG on a GPU): the input side of the fast
+training step.
 
 CPU decoding runs ~365 img/s per core (PIL / cv2, 500x375 photos, resize and crop included) while ResNet-101 at
 299 px trains at ~2,000 img/s per GPU, so the CPU pipeline needs 6+ cores per GPU; nvJPEG decodes ~7,600 img/s on an
@@ -18,9 +19,8 @@ from mmengine.logging import print_log
 from mmpretrain.models.utils import ClsDataPreprocessor
 from torchvision.io import ImageReadMode, decode_jpeg
 
-from mmjft.datasets.bad_images import BAD_IMAGES_KEY
-from mmjft.datasets.sample_seed import SAMPLE_SEED_KEY
 from mmjft.registry import MODELS
+from mmjft.structures import BAD_IMAGES_KEY, EXIF_ORIENTATION_KEY, SAMPLE_SEED_KEY
 
 _SEED_MASK = (1 << 64) - 1
 
@@ -223,7 +223,7 @@ class JpegDecodeDataPreprocessor(ClsDataPreprocessor):
                 keep = [i for i, img in enumerate(images) if img is not None]
                 images, samples = [images[i] for i in keep], [samples[i] for i in keep]
             seeds = [self._seed(s) for s in samples] if training else [None] * len(samples)
-            orientations = [int(s.metainfo.get('exif_orientation', 1)) for s in samples]
+            orientations = [int(s.metainfo.get(EXIF_ORIENTATION_KEY, 1)) for s in samples]
             batch, metas = self.augment(images, seeds, training, orientations)
         for sample, meta in zip(samples, metas):
             sample.set_metainfo(meta)

@@ -2,11 +2,11 @@
 skipped or clipped; unknown category ids and class names are errors."""
 import pytest
 
-from mmjft.datasets.synthetic import make_mini_coco
+from mmjft.mini import make_mini_coco
 
 
 def build(data, split='train', **kwargs):
-    from mmjft.datasets.coco_detection import CheckedCocoDataset
+    from mmjft.downstream.detection.dataset import CheckedCocoDataset
     return CheckedCocoDataset(data_root=data['data_root'], ann_file=f'annotations/instances_{split}.json',
                               data_prefix=dict(img=f'{split}/'), metainfo=dict(classes=data['classes']),
                               pipeline=[], **kwargs)

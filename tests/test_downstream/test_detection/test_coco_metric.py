@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from mmjft.evaluation.functional.coco_detection import COCO_BOX_METRICS, coco_box_ap, load_results
+from coco_box_ap import COCO_BOX_METRICS, coco_box_ap, load_results
 
 # two 100x100 images, one 'medium' object each (area 40x40 = 1600 > 32**2)
 GT = dict(
@@ -85,7 +85,7 @@ def samples(dets, image_ids=(1, 2)):
 
 @pytest.fixture
 def coco_metric(tmp_path):
-    from mmjft.evaluation.metrics.coco_detection import CocoDetMetric
+    from mmjft.downstream.detection.metric import CocoDetMetric
     gt = tmp_path / 'gt.json'
     gt.write_text(json.dumps(GT))
 

@@ -14,8 +14,8 @@ import os.path as osp
 from mmengine.config import Config
 
 from conftest import ROOT, per_iteration_losses, run_tool
-from mmjft.datasets.synthetic import make_mini_coco, make_mini_voc
-from mmjft.evaluation.functional.coco_detection import coco_box_ap
+from mmjft.mini import make_mini_coco, make_mini_voc
+from coco_box_ap import coco_box_ap
 
 DET_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-128px.py')
 ITERS = 30

@@ -1,4 +1,4 @@
-"""G-RMI codec, loss, head and data checks (mmjft.models.pose, mmjft.datasets.pose_dataset)."""
+"""G-RMI codec, loss, head and data checks (mmjft.downstream.pose, mmjft.downstream.pose.dataset)."""
 import json
 import subprocess
 import sys
@@ -19,7 +19,7 @@ def test_pretraining_imports_no_mmpose():
 
 def codec(**kw):
     from mmpose.registry import KEYPOINT_CODECS
-    import mmjft.models.pose  # noqa: F401
+    import mmjft.downstream.pose  # noqa: F401
     return KEYPOINT_CODECS.build(dict(type='mmjft.GRMIDiskOffset', **kw))  # through mmpose's root registry
 
 
@@ -38,7 +38,7 @@ def test_round_trip_within_one_pixel(mode):
 
 
 def test_invisible_keypoints_have_no_disk_and_no_loss():
-    from mmjft.models.pose import GRMILoss
+    from mmjft.downstream.pose import GRMILoss
     c = codec(input_size=(129, 129), heatmap_size=(17, 17), radius=12.5)
     kp = np.array([[[30., 40.], [100., 90.]]], np.float32)
     enc = c.encode(kp, np.array([[1., 0.]], np.float32))
@@ -66,7 +66,7 @@ def test_invisible_keypoints_have_no_disk_and_no_loss():
 
 def test_head_on_meta_device_and_loss_lowers():
     from mmpose.registry import MODELS
-    import mmjft.models.pose  # noqa: F401
+    import mmjft.downstream.pose  # noqa: F401
     with torch.device('meta'):
         head = MODELS.build(dict(type='mmjft.GRMIHead', in_channels=2048, num_keypoints=17))
         out = head.forward((torch.empty(2, 2048, 45, 33), ))
@@ -105,14 +105,14 @@ INFO = f'{ROOT}/configs/_base_/datasets/mini_keypoints_info.py'
 
 
 def dataset(data, **kw):
-    from mmjft.datasets.pose_dataset import CheckedCocoPoseDataset
+    from mmjft.downstream.pose.dataset import CheckedCocoPoseDataset
     return CheckedCocoPoseDataset(data_root=data['data_root'], data_mode='topdown', metainfo=dict(from_file=INFO),
                                   data_prefix=dict(img='val/'), pipeline=[], **kw)
 
 
 @pytest.fixture
 def kp_data(tmp_path):
-    from mmjft.datasets.synthetic.mini_detection import make_mini_coco_keypoints
+    from mmjft.mini.downstream import make_mini_coco_keypoints
     return make_mini_coco_keypoints(str(tmp_path), num_train=2, num_val=12, seed=0)
 
 
@@ -125,7 +125,7 @@ def _edit(path, fn):
 
 def test_metainfo_file_matches_the_generator(kp_data):
     from mmengine.config import Config
-    from mmjft.datasets.synthetic.mini_detection import MINI_KEYPOINT_FLIP
+    from mmjft.mini.downstream import MINI_KEYPOINT_FLIP
     info = Config.fromfile(INFO).dataset_info
     assert [info.keypoint_info[i]['name'] for i in range(5)] == list(kp_data['keypoint_names'])
     assert info.sigmas == list(kp_data['sigmas'])

@@ -15,7 +15,7 @@ import pytest
 from mmengine.config import Config
 
 from conftest import ROOT, per_iteration_losses, run_tool
-from mmjft.datasets.synthetic.mini_detection import MINI_KEYPOINT_SIGMAS, make_mini_coco_keypoints
+from mmjft.mini.downstream import MINI_KEYPOINT_SIGMAS, make_mini_coco_keypoints
 
 POSE_MINI = osp.join(ROOT, 'configs/pose/grmi-r18-d8_mini-jft-pre_1xb8_mini-keypoints-129px.py')
 ITERS = 60

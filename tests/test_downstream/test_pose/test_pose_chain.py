@@ -16,7 +16,7 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from conftest import ROOT, run_tool
-from mmjft.datasets.synthetic.mini_detection import make_mini_coco_keypoints
+from mmjft.mini.downstream import make_mini_coco_keypoints
 
 DET_PERSON_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-person-128px.py')
 POSE_MINI = osp.join(ROOT, 'configs/pose/grmi-r18-d8_mini-jft-pre_1xb8_mini-keypoints-129px.py')
@@ -40,7 +40,7 @@ def random_detector_checkpoint(cfg, path):
 
 
 def pose_val_dataset(data_root, bbox_file):
-    from mmjft.datasets.pose_dataset import CheckedCocoPoseDataset
+    from mmjft.downstream.pose.dataset import CheckedCocoPoseDataset
     kw = copy.deepcopy(Config.fromfile(POSE_MINI).val_dataloader.dataset.to_dict())
     assert kw.pop('type') == 'mmjft.CheckedCocoPoseDataset'
     kw.update(data_root=data_root, bbox_file=str(bbox_file), metainfo=dict(from_file=KP_INFO), pipeline=[])

@@ -10,7 +10,7 @@ from conftest import ROOT
 
 
 def build_head(**kwargs):
-    import mmjft.models.seg_heads  # noqa: F401
+    import mmjft.downstream.segmentation  # noqa: F401
     from mmseg.registry import MODELS
     with DefaultScope.overwrite_default_scope('mmseg'):
         return MODELS.build(dict(dict(type='mmjft.ASPPLHead', in_channels=8, num_classes=5), **kwargs))
@@ -60,7 +60,7 @@ def test_output_is_the_sum_of_the_branches_and_every_branch_learns():
 def test_output_stride_8_and_device_on_meta():
     """The R101 config's backbone and head on the meta device: 513x513 -> 65x65 class maps, on the input's device."""
     from mmengine.config import Config
-    import mmjft.models.seg_heads  # noqa: F401
+    import mmjft.downstream.segmentation  # noqa: F401
     from mmseg.registry import MODELS
     cfg = Config.fromfile(f'{ROOT}/configs/deeplab/deeplab-aspp-l-r101-d8_jft300m-pre_2xb3_voc12aug-513px.py')
     with DefaultScope.overwrite_default_scope('mmseg'), torch.device('meta'):

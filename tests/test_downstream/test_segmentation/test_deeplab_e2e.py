@@ -19,7 +19,7 @@ from mmengine.config import Config
 from PIL import Image
 
 from conftest import ROOT, per_iteration_losses, run_tool
-from mmjft.datasets.synthetic import make_mini_voc_seg
+from mmjft.mini import make_mini_voc_seg
 
 SEG_MINI = osp.join(ROOT, 'configs/deeplab/deeplab-aspp-l-r18-d8_mini-jft-pre_1xb2_mini-voc-seg-128px.py')
 ITERS = 40

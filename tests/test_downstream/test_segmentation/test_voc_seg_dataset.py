@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from mmjft.datasets.bad_images import BAD_IMAGES_KEY
-from mmjft.datasets.synthetic import make_mini_voc_seg
+from mmjft.mini import make_mini_voc_seg
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def seg_data(tmp_path):
 
 
 def dataset(data, test_mode=False, split='train'):
-    from mmjft.datasets.seg_dataset import CheckedVOCSegDataset
+    from mmjft.downstream.segmentation.dataset import CheckedVOCSegDataset
     pipeline = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'), dict(type='PackSegInputs')]
     import mmseg.datasets  # noqa: F401  (registers mmseg's transforms)
     from mmengine.registry import DefaultScope

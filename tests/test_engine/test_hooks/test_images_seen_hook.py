@@ -6,7 +6,7 @@ import torch
 
 from conftest import MINI_CONFIG, build_runner
 from mmjft.engine.hooks import ImagesSeenCheckpointHook, images_tag
-from mmjft.models.utils.downstream_convert import convert_for_downstream
+from mmjft.downstream.convert import convert_for_downstream
 
 
 def test_images_tag_and_bad_counts():

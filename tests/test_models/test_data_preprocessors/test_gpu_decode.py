@@ -238,7 +238,7 @@ def test_configs_switch_the_decode_and_keep_the_recipe():
 
 
 def test_two_training_iterations_with_the_gpu_decode_config(tmp_path, monkeypatch):
-    from mmjft.datasets.synthetic import make_mini_jft
+    from mmjft.mini import make_mini_jft
     world = make_mini_jft(str(tmp_path / 'data'), num_train=40, num_val=8, seed=0)
     bad = os.path.join(world['data_root'], json.loads(open(world['train_ann']).readline())['img_path'])
     with open(bad, 'rb') as f:
