@@ -1,13 +1,14 @@
 """The label space of a JFT-style dataset: its size read from its config before the dataset is built, the map of a
-``classes_subset``, and the label rules of datasets over converted data (:class:`LabelRule`)."""
+``classes_subset``, the label space of converted data, and the one label rule of every storage (:class:`LabelRule`)."""
 import json
 import os.path as osp
-from typing import Optional
+from typing import List, NamedTuple, Optional, Sequence
 
 import numpy as np
-import scipy.sparse as sp
 
 from mmjft.structures import LabelHierarchy, load_classes
+
+MAX_INT16_CLASSES = 2**15  # converted storages keep label ids as int16
 
 
 def label_space_size(dataset_cfg) -> int:
@@ -77,48 +78,178 @@ def index_label_space(index_file: str, index: dict, expand_hierarchy: bool, min_
     return classes_file, hierarchy
 
 
+def stored_label_space(classes_file: str, hierarchy_file: Optional[str], labels: str,
+                       min_confidence: float) -> LabelHierarchy:
+    """The hierarchy of a converter's (shards, compiled index) output, after checking its ``labels`` option (``'raw'``
+    or ``'expanded'``; ``min_confidence`` only with expanded labels) and that the class ids fit int16."""
+    if labels not in ('raw', 'expanded'):
+        raise ValueError(f"labels must be 'raw' or 'expanded', got {labels!r}")
+    if labels == 'raw' and min_confidence:
+        raise ValueError('min_confidence applies when writing only to expanded labels; raw labels keep the '
+                         'confidences and the dataset applies min_confidence when reading')
+    hierarchy = LabelHierarchy.from_files(classes_file, hierarchy_file)
+    if hierarchy.num_classes > MAX_INT16_CLASSES:
+        raise ValueError(f'{classes_file}: {hierarchy.num_classes} classes do not fit int16 label ids')
+    return hierarchy
+
+
+_ONE_ROW = np.zeros(1, dtype=np.int64)
+
+
+def _sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """``np.unique`` of int64 keys by one sort (numpy 2's hash-based ``np.unique`` is ~50x slower on millions)."""
+    keys = np.sort(keys)
+    return keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if keys.size else keys
+
+
+def _in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+    """``np.isin(keys, sorted_keys)`` by binary search in the sorted unique ``sorted_keys``."""
+    if not sorted_keys.size:
+        return np.zeros(keys.size, dtype=bool)
+    return sorted_keys[np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)] == keys
+
+
+class LabelBatch(NamedTuple):
+    """:meth:`LabelRule.apply_batch`'s result, per image of the list: its ``labels`` and ``negatives`` (None: a
+    dense image) in the label space, the ascending indices of the images ``kept``, and how many negatives the
+    hierarchy made positive (``negatives_overridden``)."""
+    labels: List[np.ndarray]
+    negatives: List[Optional[np.ndarray]]
+    kept: np.ndarray
+    negatives_overridden: int
+
+
 class LabelRule:
-    """A sample's labels in the dataset's label space from stored ids (and confidences), JFTDataset's rules; shared
-    by the datasets over converted data (tar shards, compiled index).
+    """JFTDataset's label rule, the one implementation that every storage (the JSONL, the compiled index, the tar
+    shards) and the converters apply. Per image, in this order: drop the labels under ``min_confidence`` (a missing
+    confidence keeps the label) -> add all their ancestors (``expand``) -> restrict to ``classes_subset``
+    (``label_map``); the result is sorted and unique, and an image left without a label by the restriction is
+    dropped (an image that had no label is kept: a negative for every class).
+
+    One image (:meth:`labels`) or a whole list at once (:meth:`apply_batch`, JFTDataset's load and the index
+    compiler, also restricting the verified negatives) go through the same steps over ``(image row, class id)``
+    pairs, vectorised: a label's closure is its row of :meth:`~mmjft.structures.LabelHierarchy.expansion_matrix`.
+    Whether an image is kept (:meth:`keeps`, over a chunk of stored images: a compiled index's selection) is read
+    from the same steps run once per class.
 
     Args:
-        hierarchy: the index's :class:`~mmjft.structures.LabelHierarchy`.
-        stored: the index's ``labels`` (``'raw'``: apply ``min_confidence`` and the expansion here).
-        min_confidence, expand: JFTDataset's ``min_confidence`` and ``expand_hierarchy``.
-        label_map: full class id -> dataset label id (-1: outside ``classes_subset``), or None.
+        hierarchy (LabelHierarchy): the classes and their hierarchy.
+        min_confidence (float): labels with a lower confidence are dropped. Defaults to 0.0.
+        expand (bool): add every label's ancestors (JFTDataset's ``expand_hierarchy``). Defaults to True.
+        label_map (np.ndarray, optional): full class id -> label id, -1 outside ``classes_subset``
+            (:func:`classes_subset_map`). Defaults to None (every class, in the classes file's order).
+        stored (str): what the storage holds: ``'raw'`` labels (with their confidences), or labels ``'expanded'``
+            at conversion, which went through the first two steps already (with this ``min_confidence``): only
+            the restriction is left. Defaults to ``'raw'``.
     """
 
-    def __init__(self, hierarchy, stored: str, min_confidence: float, expand: bool, label_map: Optional[np.ndarray]):
-        self.hierarchy, self.stored, self.min_confidence = hierarchy, stored, float(min_confidence)
-        self.expand, self.label_map = expand, label_map
+    def __init__(self, hierarchy, min_confidence: float = 0.0, expand: bool = True,
+                 label_map: Optional[np.ndarray] = None, stored: str = 'raw'):
+        self.hierarchy, self.min_confidence, self.expand = hierarchy, float(min_confidence), expand
+        self.label_map, self.stored = label_map, stored
+        self.num_labels = hierarchy.num_classes if label_map is None else int(label_map.max(initial=-1)) + 1
+        if stored == 'raw' and expand:  # each class's closure (itself and its ancestors), as CSR arrays
+            closure = hierarchy.expansion_matrix()
+            self._closure_ptr, self._closure_ids = closure.indptr.astype(np.int64), closure.indices.astype(np.int64)
+        if label_map is not None:  # per class: whether steps 2 and 3 leave it a label (keeps its image)
+            every = np.arange(hierarchy.num_classes)
+            self._keeps_image = np.bincount(self._restricted(*self._expanded(every, every))[1],
+                                            minlength=hierarchy.num_classes) > 0
 
-    def labels(self, ids: np.ndarray, conf: Optional[np.ndarray]) -> np.ndarray:
-        """Sorted int64 labels of one sample (empty: ``classes_subset`` drops the sample, or it has none); ``conf``
-        None: no confidences (every label kept)."""
-        ids = ids.astype(np.int64)
-        if self.stored == 'raw':
-            if conf is not None and self.min_confidence > 0:
-                ids = ids[conf >= self.min_confidence]
-            ids = self.hierarchy.expand(ids) if self.expand else np.unique(ids)
-        if self.label_map is not None:
-            mapped = self.label_map[ids]
-            ids = np.sort(mapped[mapped >= 0])
-        return ids
+    # ------------------------------------------------------------------ the steps, over (row, class id) pairs
+    def _confident(self, conf: Optional[np.ndarray]) -> Optional[np.ndarray]:
+        """Step 1: the mask of the labels with confidences ``conf`` that ``min_confidence`` keeps; None: every
+        label (``conf`` None: no confidences; stored expanded labels: applied at conversion)."""
+        if conf is None or self.min_confidence <= 0 or self.stored != 'raw':
+            return None
+        return conf >= self.min_confidence
+
+    def confident(self, ids: np.ndarray, conf: Optional[np.ndarray]) -> np.ndarray:
+        """Step 1, one image: ``ids`` without those under ``min_confidence``."""
+        keep = self._confident(conf)
+        return ids if keep is None else ids[keep]
+
+    def _expanded(self, ids: np.ndarray, rows: np.ndarray) -> tuple:
+        """Step 2: the pairs and (``expand`` of raw labels) every label's ancestors, as ``(ids, rows)`` (int64,
+        not unique)."""
+        ids = ids.astype(np.int64, copy=False)
+        if self.stored != 'raw' or not self.expand:
+            return ids, rows
+        starts, sizes = self._closure_ptr[ids], self._closure_ptr[ids + 1] - self._closure_ptr[ids]
+        ends = np.cumsum(sizes)
+        at = np.arange(ends[-1] if ends.size else 0) + np.repeat(starts - ends + sizes, sizes)
+        return self._closure_ids[at], np.repeat(rows, sizes)
+
+    def _restricted(self, ids: np.ndarray, rows: np.ndarray) -> tuple:
+        """Step 3: the pairs in the label space (label ids), those outside ``classes_subset`` left out."""
+        if self.label_map is None:
+            return ids, rows
+        mapped = self.label_map[ids]
+        keep = mapped >= 0
+        return mapped[keep], rows[keep]
+
+    def _split(self, ids: np.ndarray, rows: np.ndarray, which: np.ndarray) -> list:
+        """The sorted unique label ids (int64 arrays) of the rows ``which`` (ascending)."""
+        width = max(self.num_labels, 1)
+        rows, ids = np.divmod(_sorted_unique(rows * width + ids), width)
+        bounds = zip(np.searchsorted(rows, which).tolist(), np.searchsorted(rows, which, side='right').tolist())
+        return [ids[lo:hi] for lo, hi in bounds]
+
+    # ------------------------------------------------------------------ the forms
+    def labels(self, ids: np.ndarray, conf: Optional[np.ndarray] = None) -> Optional[np.ndarray]:
+        """One image's sorted int64 labels from its stored ids (and confidences, or None); None when
+        ``classes_subset`` drops the image."""
+        ids = self.confident(np.asarray(ids), conf)
+        (labels, ) = self._split(*self._restricted(*self._expanded(ids, np.zeros(ids.size, np.int64))), _ONE_ROW)
+        return None if self.label_map is not None and not labels.size else labels
 
     def keeps(self, ids: np.ndarray, conf: Optional[np.ndarray], lengths: np.ndarray) -> np.ndarray:
-        """Whether ``classes_subset`` keeps each of a chunk's samples (CSR ``ids`` / ``conf`` with row
-        ``lengths``): :meth:`labels` is not empty. Every sample when there is no ``classes_subset``."""
+        """Whether each image of a chunk (CSR ``ids`` / ``conf`` with row ``lengths``) is kept: every image without
+        ``classes_subset``, else those left with a label."""
         n = lengths.size
         if self.label_map is None:
             return np.ones(n, dtype=bool)
-        ids, rows = ids.astype(np.int64), np.repeat(np.arange(n), lengths)
-        if self.stored == 'raw':
-            if self.min_confidence > 0:
-                keep = conf >= self.min_confidence
-                ids, rows = ids[keep], rows[keep]
-            if self.expand:
-                multi_hot = sp.csr_matrix((np.ones(ids.size, dtype=bool), (rows, ids)),
-                                          shape=(n, self.hierarchy.num_classes))
-                expanded = (multi_hot @ self.hierarchy.expansion_matrix()).tocsr()
-                ids, rows = expanded.indices, np.repeat(np.arange(n), np.diff(expanded.indptr))
-        return np.bincount(rows[self.label_map[ids] >= 0], minlength=n) > 0
+        rows = np.repeat(np.arange(n), lengths)
+        keep = self._confident(conf)
+        if keep is not None:
+            ids, rows = ids[keep], rows[keep]
+        return np.bincount(rows[self._keeps_image[ids]], minlength=n) > 0
+
+    def apply_batch(self, ids: Sequence[np.ndarray], negatives: Optional[Sequence[Optional[np.ndarray]]] = None
+                    ) -> LabelBatch:
+        """Steps 2 and 3 over a list of images whose ids went through :meth:`confident`, at once.
+
+        ``negatives``: per image its verified negative class ids, or None (a dense image): a negative that step 2
+        makes positive (an ancestor of a label) is dropped and counted, the others are restricted to
+        ``classes_subset`` like the labels (neither expanded nor a reason to keep the image). Returns a
+        :class:`LabelBatch` over every image; ``kept`` says which ones the restriction keeps."""
+        n = len(ids)
+        lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=n)
+        flat = np.concatenate(ids).astype(np.int64) if lengths.sum() else np.zeros(0, np.int64)
+        full_ids, full_rows = self._expanded(flat, np.repeat(np.arange(n), lengths))
+        label_ids, label_rows = self._restricted(full_ids, full_rows)
+        labels = self._split(label_ids, label_rows, np.arange(n))
+        kept = np.arange(n) if self.label_map is None else np.flatnonzero(np.bincount(label_rows, minlength=n))
+        negs, overridden = self._negatives([None] * n if negatives is None else negatives, full_ids, full_rows)
+        return LabelBatch(labels, negs, kept, overridden)
+
+    def _negatives(self, negatives: Sequence[Optional[np.ndarray]], full_ids: np.ndarray, full_rows: np.ndarray
+                   ) -> tuple:
+        """``(negatives in the label space, how many were dropped)`` of :meth:`apply_batch`, given the pairs after
+        step 2 of every image."""
+        n, num_classes = len(negatives), self.hierarchy.num_classes
+        out = [None] * n
+        partial = np.asarray([i for i, x in enumerate(negatives) if x is not None], dtype=np.int64)
+        if not partial.size:
+            return out, 0
+        lengths = np.fromiter((negatives[i].size for i in partial), dtype=np.int64, count=partial.size)
+        neg_ids = np.concatenate([negatives[i] for i in partial]).astype(np.int64)
+        keys = _sorted_unique(np.repeat(partial, lengths) * num_classes + neg_ids)
+        in_partial = np.zeros(n, dtype=bool)
+        in_partial[partial] = True
+        positive = in_partial[full_rows]
+        implied = _in_sorted(keys, _sorted_unique(full_rows[positive] * num_classes + full_ids[positive]))
+        rows, neg_ids = np.divmod(keys[~implied], num_classes)
+        for i, x in zip(partial.tolist(), self._split(*self._restricted(neg_ids, rows), partial)):
+            out[i] = x
+        return out, int(lengths.sum() - (~implied).sum())  # a repeated negative is counted too, as dropped

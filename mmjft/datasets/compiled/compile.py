@@ -3,7 +3,7 @@
 
 One streamed pass over the JSONL: lines are parsed in chunks of ``chunk_lines`` and appended to the array files, so
 the writer holds one chunk, never N records. Every line goes through JFTDataset's parser
-(:func:`~mmjft.datasets.jft_dataset.parse_jsonl_record`), so the checks and their ``file:line`` errors are the same:
+(:func:`~mmjft.datasets.jsonl_record.parse_jsonl_record`), so the checks and their ``file:line`` errors are the same:
 malformed JSON, a line that is not an object with a string ``img_path``, ``labels`` / ``confidences`` /
 ``negatives`` of the wrong type or length, unknown class names, ids outside the classes file, a class both in
 ``labels`` and ``negatives``. On top: bytes that are not UTF-8, and an ``img_path`` that cannot be written as
@@ -12,8 +12,11 @@ UTF-8 (a lone surrogate escape), both naming ``file:line``. Blank lines are skip
 ``labels='raw'`` stores the JSONL's labels with their confidences: the dataset applies ``min_confidence`` and the
 hierarchy expansion per sample, so one index serves every choice of them. ``labels='expanded'`` applies
 ``min_confidence`` here and stores the sorted ancestor-expanded ids (the dataset then needs
-``expand_hierarchy=True`` and the same ``min_confidence``); no confidences are stored. Negatives (partially
-annotated evaluation images) are counted in the header's stats, not stored: the index is for training.
+``expand_hierarchy=True`` and the same ``min_confidence``; both through the datasets'
+:class:`~mmjft.datasets.label_space.LabelRule`); no confidences are stored. Negatives (partially annotated evaluation
+images) are counted in the header's stats (``partially_annotated_images``), not stored: the index is for training,
+which ignores them (as JFTDataset does), and :class:`~mmjft.datasets.JFTCompiledDataset` refuses to evaluate such an
+index (``test_mode``): evaluate it with JFTDataset.
 
 Images are not opened: the index is built from the JSONL alone (for 300M images in minutes, not days); a missing or
 corrupt image is skipped and counted by the dataset when it is read, as JFTDataset does. Deterministic: the same
@@ -27,8 +30,8 @@ from typing import Optional
 
 import numpy as np
 
-from ..jft_dataset import parse_jsonl_record
-from ..shards.convert import stored_label_space
+from ..jsonl_record import parse_jsonl_record
+from ..label_space import LabelRule, stored_label_space
 from .index import ArrayFiles, write_header
 
 
@@ -46,6 +49,7 @@ def compile_jsonl_index(ann_file: str, classes_file: str, out_dir: str, hierarch
     if chunk_lines < 1:
         raise ValueError(f'chunk_lines must be positive, got {chunk_lines}')
     hierarchy = stored_label_space(classes_file, hierarchy_file, labels, min_confidence)
+    rule = LabelRule(hierarchy, min_confidence)  # 'expanded': min_confidence and the ancestors, at compilation
     os.makedirs(out_dir, exist_ok=True)
     shutil.rmtree(osp.join(out_dir, 'cache'), ignore_errors=True)  # selections of a previous index
     shutil.copyfile(classes_file, osp.join(out_dir, 'classes.txt'))
@@ -64,7 +68,7 @@ def compile_jsonl_index(ann_file: str, classes_file: str, out_dir: str, hierarch
     def flush():
         paths, ids, confs = zip(*chunk)
         if labels == 'expanded':
-            ids = hierarchy.expand_batch(ids)
+            ids = rule.apply_batch(ids).labels
         lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
         blob = b''.join(paths)
         files.append('paths', np.frombuffer(blob, dtype=np.uint8))
@@ -98,12 +102,12 @@ def compile_jsonl_index(ann_file: str, classes_file: str, out_dir: str, hierarch
             stats['lines'] += 1
             stats['raw_labels'] += ids.size
             stats['partially_annotated_images'] += negatives is not None
-            if conf is None:
+            if labels == 'expanded':
+                kept = rule.confident(ids, conf)
+                stats['dropped_low_confidence'] += ids.size - kept.size
+                ids = kept
+            elif conf is None:
                 conf = np.full(ids.size, np.inf)  # no confidences: kept by every min_confidence, as in JFTDataset
-            elif labels == 'expanded' and min_confidence > 0:
-                keep = conf >= min_confidence
-                stats['dropped_low_confidence'] += int((~keep).sum())
-                ids = ids[keep]
             chunk.append((path_bytes, ids, conf))
             if len(chunk) == chunk_lines:
                 flush()

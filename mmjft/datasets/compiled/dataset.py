@@ -2,7 +2,7 @@
 import hashlib
 import os.path as osp
 import random
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import numpy as np
 from mmengine.dataset import Compose
@@ -10,16 +10,17 @@ from mmengine.logging import print_log
 from torch.utils.data import Dataset
 
 from mmjft.registry import DATASETS
-from ..bad_images import ConsecutiveBadImages
-from ..jft_dataset import load_or_skip, split_loading
-from ..label_space import LabelRule, classes_subset_map, index_label_space
-from ..sample_seed import SAMPLE_SEED_KEY, sample_seed, seeded
+from mmjft.structures import SAMPLE_SEED_KEY
+from ..label_space import index_label_space
+from ..loading import load_or_skip, split_loading
+from ..options import JFTDataOptions, rooted
+from ..sample_seed import sample_seed, seeded
 from .index import map_array, map_arrays, read_header
 from .selection import cached_selection, compute_selection
 
 
 @DATASETS.register_module()
-class JFTCompiledDataset(Dataset):
+class JFTCompiledDataset(JFTDataOptions, Dataset):
     """:class:`~mmjft.datasets.JFTDataset` over a compiled index written by
     ``tools/dataset_converters/compile_jft_index.py``: same pipeline, labels, ``subset_size`` / ``subset_seed`` /
     ``classes_subset`` / ``min_confidence`` semantics, sample order, bad-image handling and ``metainfo['classes']``,
@@ -55,15 +56,18 @@ class JFTCompiledDataset(Dataset):
         pipeline (Sequence): transforms, as for JFTDataset.
         data_prefix (dict): ``img_path``: folder the JSONL's paths are relative to (relative to ``data_root``
             unless absolute). Defaults to ``data_root``.
-        expand_hierarchy, subset_size, subset_seed, classes_subset, min_confidence, max_bad_fraction,
-        bad_check_after, max_consecutive_bad, test_mode: as in JFTDataset. An index of expanded labels needs
-            ``expand_hierarchy=True`` and the ``min_confidence`` it was compiled with. Negatives (partially
-            annotated images) are not in the index: a ``test_mode`` dataset over a JSONL that had them is an error
-            (evaluate it with JFTDataset).
+        test_mode (bool): an unreadable image raises instead of being skipped. Negatives (partially annotated
+            images) are not in the index: a ``test_mode`` dataset over a JSONL that had them is an error (evaluate
+            it with JFTDataset). Defaults to False.
         seed (int): the run's seed of the per-sample augmentation seeds. Defaults to 0.
         cache_dir (str, optional): where selections are cached if the index's folder is read-only.
         metainfo (dict, optional): merged into ``metainfo``; ``classes`` comes from the index (and
             ``classes_subset``).
+        **options: the options the three storages share (``expand_hierarchy``, ``subset_size``, ``subset_seed``,
+            ``classes_subset``, ``min_confidence``, ``max_bad_fraction``, ``bad_check_after``,
+            ``max_consecutive_bad``: see :class:`~mmjft.datasets.options.DataOptions`), as in JFTDataset. An index
+            of expanded labels needs ``expand_hierarchy=True`` and the ``min_confidence`` it was compiled with.
+            ``exclude_ids_file`` is refused (a ValueError): leave images out with JFTDataset.
     """
 
     def __init__(self,
@@ -71,44 +75,25 @@ class JFTCompiledDataset(Dataset):
                  data_root: str = '',
                  pipeline: Sequence = (),
                  data_prefix: Optional[dict] = None,
-                 expand_hierarchy: bool = True,
-                 subset_size: Union[int, float, None] = None,
-                 subset_seed: int = 0,
-                 classes_subset: Union[str, Sequence[str], None] = None,
-                 min_confidence: float = 0.0,
-                 max_bad_fraction: float = 1e-3,
-                 bad_check_after: int = 1000,
-                 max_consecutive_bad: int = 50,
                  test_mode: bool = False,
                  seed: int = 0,
                  cache_dir: Optional[str] = None,
-                 metainfo: Optional[dict] = None):
-        def rooted(path):
-            return path if path is None or osp.isabs(path) else osp.join(data_root, path)
-
-        self.ann_file = self.index_file = rooted(index_file)
+                 metainfo: Optional[dict] = None,
+                 **options):
+        self.ann_file = self.index_file = rooted(index_file, data_root)
+        self._init_options(options, data_root, source=self.index_file)
         with open(self.index_file, 'rb') as f:
             self._index_digest = hashlib.sha1(f.read()).hexdigest()
         self.header = header = read_header(self.index_file)
-        self.classes_file, self.hierarchy = index_label_space(self.index_file, header, expand_hierarchy,
-                                                              min_confidence)
-        if test_mode and header['stats'].get('partially_annotated_images'):
-            raise ValueError(f'{self.index_file}: {header["stats"]["partially_annotated_images"]} images of '
-                             f'{header["source"]} carry "negatives", which a compiled index does not keep; they '
-                             'would be scored as dense: evaluate with JFTDataset')
+        partially_annotated = header['stats'].get('partially_annotated_images', 0)
+        self._refuse_jsonl_only(self.index_file, header, partially_annotated, test_mode)
+        self.classes_file, hierarchy = index_label_space(self.index_file, header, self.expand_hierarchy,
+                                                         self.min_confidence)
+        self._metainfo = self._init_label_space(hierarchy, header['labels'], metainfo)
+        classes = self._metainfo['classes']
         self.num_samples = int(header['num_samples'])
-        self.img_prefix = rooted((data_prefix or {}).get('img_path', ''))
-        self.expand_hierarchy, self.min_confidence = expand_hierarchy, float(min_confidence)
-        self.subset_size, self.subset_seed, self.seed = subset_size, subset_seed, seed
-        self.classes_subset = rooted(classes_subset) if isinstance(classes_subset, str) else classes_subset
-        label_map, classes = classes_subset_map(self.hierarchy, self.classes_subset)
-        self._rule = LabelRule(self.hierarchy, header['labels'], self.min_confidence, expand_hierarchy, label_map)
-        self._metainfo = dict(metainfo or {}, classes=tuple(classes))
-        self.test_mode = test_mode
-        if not 0.0 <= max_bad_fraction <= 1.0:
-            raise ValueError(f'max_bad_fraction must lie in [0, 1], got {max_bad_fraction}')
-        self.max_bad_fraction, self.bad_check_after = max_bad_fraction, bad_check_after
-        self._bad = ConsecutiveBadImages(max_consecutive_bad, source=self.index_file)
+        self.img_prefix = rooted((data_prefix or {}).get('img_path', ''), data_root)
+        self.seed, self.test_mode = seed, test_mode
         self.pipeline = Compose(pipeline)
         self._loading, self._after_loading = split_loading(self.pipeline)
         self._arrays = None  # mapped on first use in each process

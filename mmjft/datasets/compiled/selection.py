@@ -1,13 +1,14 @@
 """Which samples of a compiled index a dataset keeps, as one index array computed once, cached and mapped.
 
 JFTDataset's rules, in its order: drop labels under ``min_confidence`` -> add their ancestors -> restrict to
-``classes_subset`` (an image left without a label is dropped) -> keep the nested random ``subset_size`` of
+``classes_subset`` (an image left without a label is dropped; all three by
+:meth:`~mmjft.datasets.label_space.LabelRule.keeps`) -> keep the nested random ``subset_size`` of
 :mod:`mmjft.datasets.subset` (same keys, same threshold rules, ties at the cut of a count broken by path). The
 result is the ascending positions of the kept samples: position ``i`` of the dataset is the ``i``-th kept line of
 the JSONL, as in JFTDataset.
 
-Computed in chunks over the mapped arrays (the label rules vectorised through one sparse product per chunk), so its
-memory does not grow with N: a count subset spills the candidates' positions and keys to temporary files in the
+Computed in chunks over the mapped arrays (the label rule vectorised over each chunk), so its memory does not grow
+with N: a count subset spills the candidates' positions and keys to temporary files in the
 cache folder and finds the threshold with a 65,536-bin histogram of the keys' top 16 bits plus one small partition
 of the bin that holds the cut. The result goes to ``<cache>/selection-<hash>.{u4,u8}`` (uint32 below 2**32
 samples) with a JSON sidecar naming the settings; an ``flock`` makes concurrent ranks compute it once, the others
@@ -24,7 +25,7 @@ import numpy as np
 from mmengine.logging import print_log
 
 from ..label_space import LabelRule
-from ..subset import _parse_size, count_threshold, fraction_threshold, subset_keys
+from ..subset import parse_size, count_threshold, fraction_threshold, subset_keys
 
 CHUNK = 1 << 18
 
@@ -67,7 +68,7 @@ def _count_cut(keys_file: str, pos_file: str, m: int, count: int, arrays: dict):
 def compute_selection(arrays: dict, rule: LabelRule, subset_size, subset_seed: int, out_file: str, dtype: str
                       ) -> int:
     """Write the ascending positions the rules keep to ``out_file`` as ``dtype``; return how many."""
-    fraction, count = _parse_size(subset_size) if subset_size is not None else (None, None)
+    fraction, count = parse_size(subset_size) if subset_size is not None else (None, None)
     written = 0
     with open(out_file, 'wb') as out:
         def write(pos):

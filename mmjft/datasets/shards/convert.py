@@ -7,20 +7,24 @@ Layout of ``out_dir`` (all written by :func:`convert_jsonl_to_shards`)::
                              "hierarchy_file": "hierarchy.json" | null, "num_samples": N,
                              "shards": [{"name": "train-000000.tar", "samples": 1000}, ...],
                              "skipped": {"missing": m, "corrupt": c, "first": ["path (error)", ...]},
-                             "source": "<the JSONL>"}
+                             "partially_annotated_images": p, "source": "<the JSONL>"}
     classes.txt, hierarchy.json   the label space, copied once
     train-000000.tar ...    one sample = members sharing a key (webdataset groups members by the part of the name
                             before the first dot, so the key is the sample's 0-based position in the JSONL, 10
                             digits, never the path):
                               <key>.path    the original img_path (UTF-8), as written in the JSONL
                               <key>.labels  int16 little-endian label ids (full class space of classes.txt)
-                              <key>.conf    float64 little-endian confidences (JFTDataset compares float64), raw labels with confidences only
+                              <key>.conf    float64 little-endian confidences (JFTDataset compares float64), raw
+                                            labels with confidences only
                               <key>.img     the image file's bytes, unchanged
 
 ``labels='raw'`` stores the JSONL's labels (with their confidences): the reader applies ``min_confidence`` and the
 hierarchy expansion per sample. ``labels='expanded'`` applies ``min_confidence`` at conversion and stores the sorted
-ancestor-expanded ids (the reader then needs ``expand_hierarchy=True`` and the same ``min_confidence``).
-Negatives (partially annotated evaluation images) are not stored: shards are for training.
+ancestor-expanded ids (the reader then needs ``expand_hierarchy=True`` and the same ``min_confidence``); both
+through the datasets' :class:`~mmjft.datasets.label_space.LabelRule`. Negatives (partially annotated evaluation
+images) are not stored: shards are for training, which ignores them (as JFTDataset does); the images that had them
+are counted in the index (``partially_annotated_images``), and :class:`JFTShardDataset` refuses to evaluate such
+shards (``test_mode``): evaluate them with JFTDataset.
 
 Deterministic: JSONL order, fixed samples per shard, tar members with mtime 0, uid/gid 0, sorted member names;
 the same input gives byte-identical shards and index. A missing or undecodable image (checked with OpenCV's
@@ -37,28 +41,12 @@ import cv2
 import numpy as np
 import webdataset as wds
 
-from mmjft.structures import LabelHierarchy
-from ..jft_dataset import parse_jsonl_record
+from ..jsonl_record import parse_jsonl_record
+from ..label_space import LabelRule, stored_label_space
 
 INDEX_FORMAT = 'mmjft-shards'
 INDEX_VERSION = 1
 KEY_DIGITS = 10
-MAX_INT16_CLASSES = 2**15
-
-
-def stored_label_space(classes_file: str, hierarchy_file: Optional[str], labels: str,
-                       min_confidence: float) -> LabelHierarchy:
-    """The hierarchy of a converter's (shards, compiled index) output, after checking its ``labels`` option (``'raw'``
-    or ``'expanded'``; ``min_confidence`` only with expanded labels) and that the class ids fit int16."""
-    if labels not in ('raw', 'expanded'):
-        raise ValueError(f"labels must be 'raw' or 'expanded', got {labels!r}")
-    if labels == 'raw' and min_confidence:
-        raise ValueError('min_confidence applies when writing only to expanded labels; raw labels keep the '
-                         'confidences and the dataset applies min_confidence when reading')
-    hierarchy = LabelHierarchy.from_files(classes_file, hierarchy_file)
-    if hierarchy.num_classes > MAX_INT16_CLASSES:
-        raise ValueError(f'{classes_file}: {hierarchy.num_classes} classes do not fit int16 label ids')
-    return hierarchy
 
 
 def _check_image(path: str) -> Optional[str]:
@@ -92,12 +80,13 @@ def convert_jsonl_to_shards(ann_file: str, classes_file: str, out_dir: str, hier
     if samples_per_shard < 1:
         raise ValueError(f'samples_per_shard must be positive, got {samples_per_shard}')
     hierarchy = stored_label_space(classes_file, hierarchy_file, labels, min_confidence)
+    rule = LabelRule(hierarchy, min_confidence)  # 'expanded': min_confidence and the ancestors, at conversion
     os.makedirs(out_dir, exist_ok=True)
     shutil.copyfile(classes_file, osp.join(out_dir, 'classes.txt'))
     if hierarchy_file is not None:
         shutil.copyfile(hierarchy_file, osp.join(out_dir, 'hierarchy.json'))
 
-    shards, skipped, missing, corrupt = [], [], 0, 0
+    shards, skipped, missing, corrupt, partial = [], [], 0, 0, 0
     writer, count = None, 0
 
     def close():
@@ -109,7 +98,8 @@ def convert_jsonl_to_shards(ann_file: str, classes_file: str, out_dir: str, hier
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
-            path, ids, conf, _ = parse_jsonl_record(line, f'{ann_file}:{lineno}', hierarchy)
+            path, ids, conf, negatives = parse_jsonl_record(line, f'{ann_file}:{lineno}', hierarchy)
+            partial += negatives is not None
             full = osp.join(img_root, path)
             problem = _check_image(full) if verify_images else (None if osp.isfile(full) else 'missing')
             if problem is not None:
@@ -120,9 +110,7 @@ def convert_jsonl_to_shards(ann_file: str, classes_file: str, out_dir: str, hier
                 continue
             sample = {'__key__': f'{lineno - 1:0{KEY_DIGITS}d}', 'path': path.encode('utf-8')}
             if labels == 'expanded':
-                if conf is not None and min_confidence > 0:
-                    ids = ids[conf >= min_confidence]
-                sample['labels'] = hierarchy.expand(ids).astype('<i2').tobytes()
+                sample['labels'] = rule.labels(ids, conf).astype('<i2').tobytes()
             else:
                 sample['labels'] = ids.astype('<i2').tobytes()
                 if conf is not None:
@@ -141,7 +129,8 @@ def convert_jsonl_to_shards(ann_file: str, classes_file: str, out_dir: str, hier
                  num_classes=hierarchy.num_classes, classes_file='classes.txt',
                  hierarchy_file='hierarchy.json' if hierarchy_file is not None else None,
                  num_samples=sum(s['samples'] for s in shards), shards=shards,
-                 skipped=dict(missing=missing, corrupt=corrupt, first=skipped), source=osp.basename(ann_file))
+                 skipped=dict(missing=missing, corrupt=corrupt, first=skipped), partially_annotated_images=partial,
+                 source=osp.basename(ann_file))
     index_file = osp.join(out_dir, f'{prefix}-index.json')
     with open(index_file, 'w', encoding='utf-8') as f:
         json.dump(index, f, indent=1)

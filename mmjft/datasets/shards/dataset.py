@@ -6,7 +6,7 @@ import os.path as osp
 import random
 import tarfile
 import tempfile
-from typing import Optional, Sequence, Union
+from typing import Optional, Sequence
 
 import mmcv
 import numpy as np
@@ -18,16 +18,13 @@ from mmengine.logging import print_log
 from torch.utils.data import IterableDataset, get_worker_info
 
 from mmjft.registry import DATASETS
-from mmjft.structures import load_classes
-from ..bad_images import ConsecutiveBadImages
-from ..jft_dataset import load_or_skip, split_loading
-from ..label_space import LabelRule, classes_subset_map, index_label_space
-from ..sample_seed import SAMPLE_SEED_KEY, sample_seed, seeded
-from ..subset import _parse_size, count_threshold, fraction_threshold, subset_keys
+from mmjft.structures import SAMPLE_SEED_KEY, STREAM_POSITION_KEY, load_classes
+from ..label_space import index_label_space
+from ..loading import load_or_skip, split_loading
+from ..options import JFTDataOptions, rooted
+from ..sample_seed import sample_seed, seeded
+from ..subset import parse_size, count_threshold, fraction_threshold, subset_keys
 from .convert import INDEX_FORMAT, INDEX_VERSION
-
-# a sample's field: where it lies in its worker's stream, 'epoch/worker/block/index' (see JFTShardDataset.__iter__)
-STREAM_POSITION_KEY = 'stream_position'
 
 
 class _LoadFromShardBytes:
@@ -103,7 +100,7 @@ def _is_url(name: str) -> bool:
 
 
 @DATASETS.register_module()
-class JFTShardDataset(IterableDataset):
+class JFTShardDataset(JFTDataOptions, IterableDataset):
     """:class:`~mmjft.datasets.JFTDataset` read as a stream of tar shards written by
     ``tools/dataset_converters/jsonl_to_shards.py``: same pipeline, labels, ``subset_size`` / ``subset_seed`` /
     ``classes_subset`` / ``min_confidence`` semantics, bad-image handling and ``metainfo['classes']``.
@@ -115,9 +112,10 @@ class JFTShardDataset(IterableDataset):
     persistent worker), rank and worker; augmentation draws from a seed per sample (seed, epoch, img_path: see
     :mod:`mmjft.datasets.sample_seed`). Each sample carries its stream position; with
     :class:`~mmjft.engine.ResumableIterBasedTrainLoop` a checkpoint holds where every rank's workers stand and
-    ``--resume`` continues there without replaying the data and without repeating or skipping a sample. A count ``subset_size`` becomes a key threshold of
-    :mod:`mmjft.datasets.subset` computed by one streamed pass over the shards (labels and paths only) and cached
-    next to the index (``<index>.subset-cache.json``); a fraction needs no pass.
+    ``--resume`` continues there without replaying the data and without repeating or skipping a sample. A count
+    ``subset_size`` becomes a key threshold of :mod:`mmjft.datasets.subset` computed by one streamed pass over the
+    shards (labels and paths only) and cached next to the index (``<index>.subset-cache.json``); a fraction needs no
+    pass.
 
     Config (mmengine's Runner builds an IterableDataset's DataLoader without a sampler when ``sampler=None``, and
     IterBasedTrainLoop restarts the iterator when an epoch ends)::
@@ -135,9 +133,6 @@ class JFTShardDataset(IterableDataset):
             the same settings (color type, backend, to_float32).
         shard_root (str, optional): where the shards lie if not next to the index: a folder, or a prefix that
             webdataset opens (``pipe:aws s3 cp s3://bucket/``, ``https://host/``): shard names are appended.
-        expand_hierarchy, subset_size, subset_seed, classes_subset, min_confidence, max_bad_fraction,
-        bad_check_after, max_consecutive_bad: as in JFTDataset. Shards of expanded labels need
-            ``expand_hierarchy=True`` and the ``min_confidence`` they were converted with.
         shuffle (bool): shuffle the shard order per epoch and the samples within blocks. Defaults to True.
         shuffle_buffer (int): samples of a worker's shuffle block: each worker reads its shards' samples in blocks
             of this many consecutive samples and yields each block in a random order, so a worker holds at most
@@ -145,7 +140,16 @@ class JFTShardDataset(IterableDataset):
             buffer, has a position that a resumed run can return to exactly. Defaults to 1000.
         seed (int): seed of the shard order, the shuffle blocks and the per-sample augmentation seeds. Defaults to 0.
         rank, world_size (int, optional): default: mmengine.dist's (tests inject them).
-        test_mode (bool): an unreadable image raises instead of being skipped. Defaults to False.
+        test_mode (bool): an unreadable image raises instead of being skipped. Negatives (partially annotated
+            images) are not in the shards: a ``test_mode`` dataset over shards of a JSONL that had them is an error
+            (evaluate it with JFTDataset). Defaults to False.
+        metainfo (dict, optional): merged into ``metainfo``; ``classes`` comes from the index (and
+            ``classes_subset``).
+        **options: the options the three storages share (``expand_hierarchy``, ``subset_size``, ``subset_seed``,
+            ``classes_subset``, ``min_confidence``, ``max_bad_fraction``, ``bad_check_after``,
+            ``max_consecutive_bad``: see :class:`~mmjft.datasets.options.DataOptions`), as in JFTDataset. Shards of
+            expanded labels need ``expand_hierarchy=True`` and the ``min_confidence`` they were converted with.
+            ``exclude_ids_file`` is refused (a ValueError): leave images out with JFTDataset.
     """
 
     def __init__(self,
@@ -153,54 +157,35 @@ class JFTShardDataset(IterableDataset):
                  data_root: str = '',
                  pipeline: Sequence = (),
                  shard_root: Optional[str] = None,
-                 expand_hierarchy: bool = True,
-                 subset_size: Union[int, float, None] = None,
-                 subset_seed: int = 0,
-                 classes_subset: Union[str, Sequence[str], None] = None,
-                 min_confidence: float = 0.0,
                  shuffle: bool = True,
                  shuffle_buffer: int = 1000,
                  seed: int = 0,
                  rank: Optional[int] = None,
                  world_size: Optional[int] = None,
-                 max_bad_fraction: float = 1e-3,
-                 bad_check_after: int = 1000,
-                 max_consecutive_bad: int = 50,
                  test_mode: bool = False,
-                 metainfo: Optional[dict] = None):
-        def rooted(path):
-            return path if path is None or osp.isabs(path) else osp.join(data_root, path)
-
-        self.ann_file = self.index_file = rooted(index_file)
+                 metainfo: Optional[dict] = None,
+                 **options):
+        self.ann_file = self.index_file = rooted(index_file, data_root)
+        self._init_options(options, data_root, source=self.index_file)
         with open(self.index_file, 'rb') as f:
             raw = f.read()
         self._index_digest = hashlib.sha1(raw).hexdigest()
         index = json.loads(raw)
         if not isinstance(index, dict) or index.get('format') != INDEX_FORMAT or index.get('version') != INDEX_VERSION:
             raise ValueError(f'{self.index_file}: not a {INDEX_FORMAT} index of version {INDEX_VERSION}')
-        here = osp.dirname(self.index_file)
-        self.classes_file, self.hierarchy = index_label_space(self.index_file, index, expand_hierarchy,
-                                                              min_confidence)
+        self._refuse_jsonl_only(self.index_file, index, index.get('partially_annotated_images', 0), test_mode)
+        self.classes_file, hierarchy = index_label_space(self.index_file, index, self.expand_hierarchy,
+                                                         self.min_confidence)
         self.stored = index['labels']
-        root = here if shard_root is None else shard_root
+        self._metainfo = self._init_label_space(hierarchy, self.stored, metainfo)
+        root = osp.dirname(self.index_file) if shard_root is None else shard_root
         self.shards = [(s['name'], int(s['samples'])) for s in index['shards']]
         self.shard_urls = [n if _is_url(n) else (root + n if _is_url(root) else osp.join(root, n))
                            for n, _ in self.shards]
         self.num_samples = int(index['num_samples'])
-        self.expand_hierarchy = expand_hierarchy
-        self.min_confidence = float(min_confidence)
-        self.classes_subset = rooted(classes_subset) if isinstance(classes_subset, str) else classes_subset
-        self._label_map, classes = classes_subset_map(self.hierarchy, self.classes_subset)
-        self._rule = LabelRule(self.hierarchy, self.stored, self.min_confidence, expand_hierarchy, self._label_map)
-        self._metainfo = dict(metainfo or {}, classes=tuple(classes))
-        self.subset_size, self.subset_seed = subset_size, subset_seed
         self.shuffle, self.shuffle_buffer, self.seed = shuffle, shuffle_buffer, seed
         self.rank, self.world_size = rank, world_size
         self.test_mode = test_mode
-        if not 0.0 <= max_bad_fraction <= 1.0:
-            raise ValueError(f'max_bad_fraction must lie in [0, 1], got {max_bad_fraction}')
-        self.max_bad_fraction, self.bad_check_after = max_bad_fraction, bad_check_after
-        self._bad = ConsecutiveBadImages(max_consecutive_bad, source=self.index_file)
         self.pipeline = Compose(pipeline)
         loading, self._after_loading = split_loading(self.pipeline)
         for t in loading:
@@ -235,8 +220,7 @@ class JFTShardDataset(IterableDataset):
             raise ValueError(f'{where}: bad label members ({e})') from None
         if ids.size and (ids.min() < 0 or ids.max() >= self.hierarchy.num_classes):
             raise ValueError(f'{where}: label ids outside the classes file (0..{self.hierarchy.num_classes - 1})')
-        ids = self._rule.labels(ids, conf)
-        return None if self._label_map is not None and not ids.size else ids
+        return self._rule.labels(ids, conf)
 
     def _raw_samples(self, url: str, expected: Optional[int] = None, images: bool = True):
         """The shard's samples (dicts of bytes); an unreadable tar, a sample without a path, or a sample count other
@@ -272,7 +256,7 @@ class JFTShardDataset(IterableDataset):
         holds the path; (None, None): no subset."""
         if self.subset_size is None:
             return None, None
-        fraction, count = _parse_size(self.subset_size)
+        fraction, count = parse_size(self.subset_size)
         if fraction is not None:
             return fraction_threshold(fraction), None
         if is_distributed() and self.rank is None:  # one rank counts (or reads the cache), the others are told
@@ -341,7 +325,7 @@ class JFTShardDataset(IterableDataset):
         shards make the true number differ; nothing in mmjft relies on it."""
         n = self.num_samples
         if self.subset_size is not None:
-            fraction, count = _parse_size(self.subset_size)
+            fraction, count = parse_size(self.subset_size)
             n = min(n, count) if count is not None else int(n * fraction)
         world_size = get_dist_info()[1] if self.world_size is None else self.world_size
         return max(1, n // world_size)
