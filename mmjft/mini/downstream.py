@@ -224,6 +224,36 @@ def _write_split_images(img_dir, split_code, num, first_id, seed, img_size, name
     return out
 
 
+def _coco_split_scenes(data_root, nums, seed, img_size, names, scene_kw, fixed, with_masks, jpeg_quality):
+    """``(split, num, img_dir, images, objects)`` of each COCO split, its JPEGs written under ``data_root/<split>``
+    with image ids running on across the splits; ``objects``: ``(image id, category index, box, mask)`` of every
+    object of the split."""
+    next_img_id = 1
+    for code, (split, num) in enumerate(zip(_COCO_SPLITS, nums)):
+        img_dir = osp.join(data_root, split)
+        scenes = _write_split_images(img_dir, code, num, next_img_id, seed, img_size, names, scene_kw, fixed,
+                                     with_masks, jpeg_quality)
+        next_img_id += num
+        objects = [(image['id'], c, box, mask) for image, objs in scenes for c, box, mask in objs]
+        yield split, num, img_dir, [image for image, _ in scenes], objects
+
+
+def _coco_split_written(result, data_root, split, num, img_dir, ann_rel, images, anns, categories, **dataset):
+    """Write a split's COCO file and record it in ``result``: its paths, counts and an mmdet/mmpose
+    ``CocoDataset`` config (``dataset``: its further keys)."""
+    _write_coco(osp.join(data_root, ann_rel), images, anns, categories)
+    result.update({f'{split}_ann': osp.join(data_root, ann_rel), f'{split}_img_dir': img_dir,
+                   f'num_{split}': num, f'num_{split}_anns': len(anns),
+                   f'{split}_dataset': dict(type='CocoDataset', data_root=data_root, ann_file=ann_rel,
+                                            data_prefix=dict(img=f'{split}/'), **dataset)})
+
+
+def _coco_box(x1, y1, x2, y2):
+    """COCO's box fields of corners ``(x1, y1, x2, y2)``: ``bbox`` [x, y, w, h], its ``area``, ``iscrowd`` 0."""
+    return dict(bbox=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)], area=float((x2 - x1) * (y2 - y1)),
+                iscrowd=0)
+
+
 def _write_coco(path, images, anns, categories):
     coco = dict(info=_COCO_INFO, licenses=_COCO_LICENSES, images=images, annotations=anns, categories=categories)
     _write(path, (json.dumps(coco, separators=(',', ':')) + '\n').encode('utf-8'))
@@ -257,6 +287,15 @@ def _common_checks(img_size, nums, seed, jpeg_quality):
         raise ValueError('seed must be >= 0')
     if not 1 <= jpeg_quality <= 100:
         raise ValueError(f'jpeg_quality must be in [1, 100], got {jpeg_quality}')
+
+
+def _setup(img_size, nums, seed, jpeg_quality, categories, fixed_images):
+    """The checked arguments every writer shares: ``(seed, category names, fixed scenes or None, split sizes)``;
+    fixed scenes set every split's size to their number."""
+    _common_checks(img_size, nums, seed, jpeg_quality)
+    names = _check_categories(categories)
+    fixed = None if fixed_images is None else _fixed_scenes(fixed_images, img_size, names)
+    return int(seed), names, fixed, tuple(nums) if fixed is None else (len(fixed), ) * len(nums)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -302,13 +341,9 @@ def make_mini_coco(out_dir, num_train=200, num_val=50, img_size=128, seed=0, cat
         ones), ``corrupt`` (``{kind: [annotation ids]}``), ``corrupt_split``; ``train_dataset`` and
         ``val_dataset``: mmdet ``CocoDataset`` config dicts (add ``pipeline``).
     """
-    _common_checks(img_size, (num_train, num_val), seed, jpeg_quality)
-    seed = int(seed)
-    names = _check_categories(categories)
+    seed, names, fixed, (num_train, num_val) = _setup(img_size, (num_train, num_val), seed, jpeg_quality,
+                                                      categories, fixed_images)
     corrupt_split, corrupt_counts = _check_corrupt(corrupt, _COCO_SPLITS)
-    fixed = None if fixed_images is None else _fixed_scenes(fixed_images, img_size, names)
-    if fixed is not None:
-        num_train = num_val = len(fixed)
     scene_kw = dict(max_objects=max_objects, min_frac=min_frac, max_frac=max_frac, aspect_range=aspect_range,
                     empty_rate=empty_rate)
     cats = [dict(id=k + 1, name=n, supercategory=n.partition('_')[2]) for k, n in enumerate(names)]
@@ -317,23 +352,17 @@ def make_mini_coco(out_dir, num_train=200, num_val=50, img_size=128, seed=0, cat
     os.makedirs(osp.join(data_root, 'annotations'), exist_ok=True)
     result = dict(data_root=data_root, classes=names, categories=cats, img_size=img_size,
                   corrupt={k: [] for k in _CORRUPT_KINDS}, corrupt_split=corrupt_split)
-    next_img_id, next_ann_id = 1, 1
-    for code, (split, num) in enumerate(zip(_COCO_SPLITS, (num_train, num_val))):
-        img_dir = osp.join(data_root, split)
-        scenes = _write_split_images(img_dir, code, num, next_img_id, seed, img_size, names, scene_kw, fixed,
-                                     with_masks, jpeg_quality)
-        images, anns = [image for image, _ in scenes], []
-        for image, objs in scenes:
-            img_id = image['id']
-            for c, (x1, y1, x2, y2), mask in objs:
-                ann = dict(id=next_ann_id, image_id=img_id, category_id=c + 1,
-                           bbox=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)],
-                           area=float((x2 - x1) * (y2 - y1)), iscrowd=0)
-                if with_masks:
-                    ann['area'] = float(mask.sum()) or ann['area']
-                    ann['segmentation'] = _rle(mask)
-                anns.append(ann)
-                next_ann_id += 1
+    next_ann_id = 1
+    for split, num, img_dir, images, objects in _coco_split_scenes(data_root, (num_train, num_val), seed, img_size,
+                                                                   names, scene_kw, fixed, with_masks, jpeg_quality):
+        anns = []
+        for img_id, c, (x1, y1, x2, y2), mask in objects:
+            ann = dict(id=next_ann_id, image_id=img_id, category_id=c + 1, **_coco_box(x1, y1, x2, y2))
+            if with_masks:
+                ann['area'] = float(mask.sum()) or ann['area']
+                ann['segmentation'] = _rle(mask)
+            anns.append(ann)
+            next_ann_id += 1
         if split == corrupt_split and any(corrupt_counts.values()):
             if not images:
                 raise ValueError(f'corrupt annotations asked for the empty {split!r} split')
@@ -342,27 +371,32 @@ def make_mini_coco(out_dir, num_train=200, num_val=50, img_size=128, seed=0, cat
                     x1, y1, x2, y2 = _corrupt_box(kind, k, img_size)
                     ann = dict(id=next_ann_id, image_id=images[k % len(images)]['id'],
                                category_id=len(names) + 1 if kind == 'unknown_category' else 1,
-                               bbox=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)],
-                               area=float((x2 - x1) * (y2 - y1)), iscrowd=0)
+                               **_coco_box(x1, y1, x2, y2))
                     if with_masks:
                         ann['segmentation'] = [[float(v) for v in (x1, y1, x2, y1, x2, y2, x1, y2)]]
                     anns.append(ann)
                     result['corrupt'][kind].append(next_ann_id)
                     next_ann_id += 1
-        next_img_id += num
-        ann_rel = f'annotations/instances_{split}.json'
-        _write_coco(osp.join(data_root, ann_rel), images, anns, cats)
-        result.update({f'{split}_ann': osp.join(data_root, ann_rel), f'{split}_img_dir': img_dir,
-                       f'num_{split}': num, f'num_{split}_anns': len(anns),
-                       f'{split}_dataset': dict(type='CocoDataset', data_root=data_root, ann_file=ann_rel,
-                                                data_prefix=dict(img=f'{split}/'),
-                                                metainfo=dict(classes=names))})
+        _coco_split_written(result, data_root, split, num, img_dir, f'annotations/instances_{split}.json', images,
+                            anns, cats, metainfo=dict(classes=names))
     return result
 
 
 # ----------------------------------------------------------------------------------------------------------
 # PASCAL VOC
 # ----------------------------------------------------------------------------------------------------------
+def _voc_dirs(out_dir, year, label_folder, sets):
+    """``(data_root, voc_root, JPEGImages, label folder, ImageSets/<sets>)`` of a VOC layout under ``out_dir``
+    (``VOC<year>``), the folders made."""
+    data_root = osp.abspath(out_dir)
+    voc_root = osp.join(data_root, f'VOC{year}')
+    folders = [osp.join(voc_root, 'JPEGImages'), osp.join(voc_root, label_folder),
+               osp.join(voc_root, 'ImageSets', sets)]
+    for d in folders:
+        os.makedirs(d, exist_ok=True)
+    return (data_root, voc_root, *folders)
+
+
 def _sub(parent, tag, text=None):
     el = ET.SubElement(parent, tag)
     if text is not None:
@@ -425,22 +459,13 @@ def make_mini_voc(out_dir, num_trainval=200, num_test=50, img_size=128, seed=0, 
         ``corrupt`` (``{kind: [(image id, object index in its XML)]}``), ``corrupt_split``;
         ``trainval_dataset`` and ``test_dataset``: mmdet ``VOCDataset`` config dicts (add ``pipeline``).
     """
-    _common_checks(img_size, (num_trainval, num_test), seed, jpeg_quality)
-    seed = int(seed)
-    names = _check_categories(categories)
+    seed, names, fixed, (num_trainval, num_test) = _setup(img_size, (num_trainval, num_test), seed, jpeg_quality,
+                                                          categories, fixed_images)
     corrupt_split, corrupt_counts = _check_corrupt(corrupt, _VOC_SPLITS)
-    fixed = None if fixed_images is None else _fixed_scenes(fixed_images, img_size, names)
-    if fixed is not None:
-        num_trainval = num_test = len(fixed)
     scene_kw = dict(max_objects=max_objects, min_frac=min_frac, max_frac=max_frac, aspect_range=aspect_range,
                     empty_rate=empty_rate)
 
-    data_root = osp.abspath(out_dir)
-    voc_root = osp.join(data_root, 'VOC2007')
-    img_dir, ann_dir = osp.join(voc_root, 'JPEGImages'), osp.join(voc_root, 'Annotations')
-    set_dir = osp.join(voc_root, 'ImageSets', 'Main')
-    for d in (img_dir, ann_dir, set_dir):
-        os.makedirs(d, exist_ok=True)
+    data_root, voc_root, img_dir, ann_dir, set_dir = _voc_dirs(out_dir, 2007, 'Annotations', 'Main')
     result = dict(data_root=data_root, voc_root=voc_root, img_dir=img_dir, ann_dir=ann_dir, classes=names,
                   img_size=img_size, corrupt={k: [] for k in _CORRUPT_KINDS}, corrupt_split=corrupt_split)
     next_id, n_difficult = 1, 0
@@ -551,22 +576,13 @@ def make_mini_voc_seg(out_dir, num_train=200, num_val=50, img_size=128, seed=0, 
     """
     from PIL import Image
 
-    _common_checks(img_size, (num_train, num_val), seed, jpeg_quality)
-    seed = int(seed)
-    names = _check_categories(categories)
-    fixed = None if fixed_images is None else _fixed_scenes(fixed_images, img_size, names)
-    if fixed is not None:
-        num_train = num_val = len(fixed)
+    seed, names, fixed, (num_train, num_val) = _setup(img_size, (num_train, num_val), seed, jpeg_quality,
+                                                      categories, fixed_images)
     scene_kw = dict(max_objects=max_objects, min_frac=min_frac, max_frac=max_frac, aspect_range=aspect_range,
                     empty_rate=empty_rate)
     classes = ('background', ) + tuple(names)
     palette = voc_palette()
-    data_root = osp.abspath(out_dir)
-    voc_root = osp.join(data_root, 'VOC2012')
-    img_dir, seg_dir = osp.join(voc_root, 'JPEGImages'), osp.join(voc_root, 'SegmentationClass')
-    set_dir = osp.join(voc_root, 'ImageSets', 'Segmentation')
-    for d in (img_dir, seg_dir, set_dir):
-        os.makedirs(d, exist_ok=True)
+    data_root, voc_root, img_dir, seg_dir, set_dir = _voc_dirs(out_dir, 2012, 'SegmentationClass', 'Segmentation')
     result = dict(data_root=data_root, voc_root=voc_root, img_dir=img_dir, seg_dir=seg_dir, classes=classes,
                   palette=[palette[3 * k:3 * k + 3] for k in range(len(classes))], img_size=img_size)
     next_id = 1
@@ -632,15 +648,11 @@ def make_mini_coco_keypoints(out_dir, num_train=200, num_val=50, img_size=128, s
         ``num_train_anns``, ``num_val_anns``; ``train_dataset`` / ``val_dataset``: mmpose ``CocoDataset`` config
         dicts (add ``pipeline``; ``metainfo`` from configs/_base_/datasets/mini_keypoints_info.py).
     """
-    _common_checks(img_size, (num_train, num_val), seed, jpeg_quality)
-    seed = int(seed)
-    names = _check_categories(categories)
+    seed, names, fixed, (num_train, num_val) = _setup(img_size, (num_train, num_val), seed, jpeg_quality,
+                                                      categories, fixed_images)
     if keypointed not in names:
         raise ValueError(f'keypointed category {keypointed!r} is not one of the categories {names}')
     kp_index = names.index(keypointed)
-    fixed = None if fixed_images is None else _fixed_scenes(fixed_images, img_size, names)
-    if fixed is not None:
-        num_train = num_val = len(fixed)
     scene_kw = dict(max_objects=max_objects, min_frac=min_frac, max_frac=max_frac, aspect_range=aspect_range,
                     empty_rate=empty_rate)
     cat = dict(id=1, name=keypointed, supercategory=keypointed.partition('_')[2],
@@ -649,28 +661,16 @@ def make_mini_coco_keypoints(out_dir, num_train=200, num_val=50, img_size=128, s
     os.makedirs(osp.join(data_root, 'annotations'), exist_ok=True)
     result = dict(data_root=data_root, category=cat, keypoint_names=MINI_KEYPOINT_NAMES,
                   sigmas=MINI_KEYPOINT_SIGMAS, flip_indices=MINI_KEYPOINT_FLIP, img_size=img_size)
-    next_img_id, next_ann_id = 1, 1
-    for code, (split, num) in enumerate(zip(_COCO_SPLITS, (num_train, num_val))):
-        img_dir = osp.join(data_root, split)
-        scenes = _write_split_images(img_dir, code, num, next_img_id, seed, img_size, names, scene_kw, fixed,
-                                     False, jpeg_quality)
-        images, anns = [image for image, _ in scenes], []
-        for image, objs in scenes:
-            img_id = image['id']
-            for c, (x1, y1, x2, y2), _ in objs:
-                if c != kp_index:
-                    continue
-                anns.append(dict(id=next_ann_id, image_id=img_id, category_id=1,
-                                 bbox=[float(x1), float(y1), float(x2 - x1), float(y2 - y1)],
-                                 area=float((x2 - x1) * (y2 - y1)), iscrowd=0,
+    next_ann_id = 1
+    for split, num, img_dir, images, objects in _coco_split_scenes(data_root, (num_train, num_val), seed, img_size,
+                                                                   names, scene_kw, fixed, False, jpeg_quality):
+        anns = []
+        for img_id, c, (x1, y1, x2, y2), _ in objects:
+            if c == kp_index:
+                anns.append(dict(id=next_ann_id, image_id=img_id, category_id=1, **_coco_box(x1, y1, x2, y2),
                                  keypoints=_square_keypoints((x1, y1, x2, y2)),
                                  num_keypoints=len(MINI_KEYPOINT_NAMES)))
                 next_ann_id += 1
-        next_img_id += num
-        ann_rel = f'annotations/person_keypoints_{split}.json'
-        _write_coco(osp.join(data_root, ann_rel), images, anns, [cat])
-        result.update({f'{split}_ann': osp.join(data_root, ann_rel), f'{split}_img_dir': img_dir,
-                       f'num_{split}': num, f'num_{split}_anns': len(anns),
-                       f'{split}_dataset': dict(type='CocoDataset', data_root=data_root, data_mode='topdown',
-                                                ann_file=ann_rel, data_prefix=dict(img=f'{split}/'))})
+        _coco_split_written(result, data_root, split, num, img_dir, f'annotations/person_keypoints_{split}.json',
+                            images, anns, [cat], data_mode='topdown')
     return result

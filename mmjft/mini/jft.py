@@ -212,18 +212,13 @@ def _shape_alpha(shape, w, h, ss=2):
     x2, y2 = w * ss - 1, h * ss - 1  # PIL boxes include their end pixel
     cx, cy = x2 / 2, y2 / 2
     m = min(x2, y2)
-    if shape == 'disc':
-        d.ellipse([x1, y1, x2, y2], fill=255)
-    elif shape == 'ring':
-        t = max(2 * ss, round(0.27 * m))
-        d.ellipse([x1, y1, x2, y2], fill=255)
-        d.ellipse([x1 + t, y1 + t, x2 - t, y2 - t], fill=0)
-    elif shape == 'square':
-        d.rectangle([x1, y1, x2, y2], fill=255)
-    elif shape == 'frame':
-        t = max(2 * ss, round(0.25 * m))
-        d.rectangle([x1, y1, x2, y2], fill=255)
-        d.rectangle([x1 + t, y1 + t, x2 - t, y2 - t], fill=0)
+    if shape in ('disc', 'ring', 'square', 'frame'):  # ring and frame: a disc and a square with a hole
+        draw = d.ellipse if shape in ('disc', 'ring') else d.rectangle
+        draw([x1, y1, x2, y2], fill=255)
+        hole = {'ring': 0.27, 'frame': 0.25}.get(shape)
+        if hole is not None:
+            t = max(2 * ss, round(hole * m))
+            draw([x1 + t, y1 + t, x2 - t, y2 - t], fill=0)
     elif shape == 'triangle':
         d.polygon([(cx, y1), (x2, y2), (x1, y2)], fill=255)
     elif shape == 'diamond':
