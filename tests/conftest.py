@@ -22,13 +22,13 @@ MINI_PRE_ITERS = 20  # enough for BN's running statistics to describe the featur
 @pytest.fixture(scope='session')
 def mini_jft_pretrained(mini_jft, tmp_path_factory):
     """A mini-JFT pretraining checkpoint as tools/train.py writes it (full-width ResNet-18, 20 iterations of 32
-    images, ~30 s on 2 cores), shared by the transfer tests (detection, segmentation) of a session."""
+    images, ~20 s on 2 cores, in-process), shared by the transfer tests (detection, segmentation, pose) of a session."""
     pre = tmp_path_factory.mktemp('mini_jft_pre')
     images = MINI_PRE_ITERS * 32
-    run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(pre), '--no-validate', '--cfg-options',
-              *data_root_options(mini_jft['data_root']), 'model.backbone.stem_channels=64',
-              'model.backbone.base_channels=64', 'model.head.in_channels=512',
-              f'default_hooks.checkpoint.interval={images}', f'train_cfg.max_iters={images}'])
+    run_tool_main('tools/train.py', [
+        MINI_CONFIG, '--work-dir', str(pre), '--no-validate', '--cfg-options',
+        *data_root_options(mini_jft['data_root']), 'model.backbone.stem_channels=64', 'model.backbone.base_channels=64',
+        'model.head.in_channels=512', f'default_hooks.checkpoint.interval={images}', f'train_cfg.max_iters={images}'])
     return str(pre / f'iter_{MINI_PRE_ITERS}.pth')
 
 
@@ -205,3 +205,13 @@ def run_tool_main(path, argv):
         return load_tool(path).main([str(a) for a in argv])
     finally:
         restore_process_state(state)
+
+
+def run_log(work_dir):
+    """The text of the log files a Runner wrote under ``work_dir`` (``<timestamp>/<timestamp>.log``)."""
+    import glob
+    text = ''
+    for path in sorted(glob.glob(os.path.join(str(work_dir), '*', '*.log'))):
+        with open(path) as f:
+            text += f.read()
+    return text

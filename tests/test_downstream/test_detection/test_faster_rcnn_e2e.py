@@ -1,4 +1,4 @@
-"""Detection transfer end to end through the command lines, on CPU:
+"""Detection transfer end to end through the tools' main(argv), in-process, on CPU:
 
 mini-JFT pretraining (tools/train.py, full-width ResNet-18) -> tools/model_converters/mmjft_to_downstream.py ->
 a C4 Faster R-CNN overfitting 2 fixed generated COCO images (tools/train.py) -> tools/test.py (COCO mAP, results file).
@@ -13,7 +13,7 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from conftest import ROOT, per_iteration_losses, run_tool
+from conftest import ROOT, per_iteration_losses, run_log, run_tool_main
 from mmjft.mini import make_mini_coco, make_mini_voc
 from coco_box_ap import coco_box_ap
 
@@ -46,22 +46,22 @@ def voc_test_config(det_config, voc, path):
     return path
 
 
-def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path):
+def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path, capsys):
     # 1. an mmjft pretraining checkpoint, as the Runner writes it (conftest.mini_jft_pretrained: tools/train.py)
     # 2. converted for mmdet's C4 layout
     converted = tmp_path / 'r18_mini-jft_mmdet-c4.pth'
-    proc = run_tool(['tools/model_converters/mmjft_to_downstream.py', mini_jft_pretrained, str(converted)])
-    assert 'roi_head.shared_head.' in proc.stdout
+    run_tool_main('tools/model_converters/mmjft_to_downstream.py', [mini_jft_pretrained, converted])
+    assert 'roi_head.shared_head.' in capsys.readouterr().out
 
     # 3. 2 fixed images in COCO format (val = the same pictures), and 30 iterations on them
     data = make_mini_coco(str(tmp_path / 'coco'), fixed_images=2, img_size=128, seed=0, with_masks=False)
     config = mini_config(data, str(tmp_path / 'det_mini.py'))
     work = tmp_path / 'det'
-    train = run_tool(['tools/train.py', config, '--work-dir', str(work), '--no-validate', '--cfg-options',
-                      f'model.init_cfg.checkpoint={converted}', f'train_cfg.max_iters={ITERS * 2}',  # images
-                      f'default_hooks.checkpoint.interval={ITERS * 2}', 'default_hooks.logger.interval=1',
-                      'log_processor.window_size=1'])
-    assert 'ConvertedCheckpointInit' in train.stdout + train.stderr  # the strict initializer loaded the weights
+    run_tool_main('tools/train.py', [config, '--work-dir', work, '--no-validate', '--cfg-options',
+                                     f'model.init_cfg.checkpoint={converted}', f'train_cfg.max_iters={ITERS * 2}',
+                                     f'default_hooks.checkpoint.interval={ITERS * 2}',  # images
+                                     'default_hooks.logger.interval=1', 'log_processor.window_size=1'])
+    assert 'ConvertedCheckpointInit' in run_log(work)  # the strict initializer loaded the weights
     losses = per_iteration_losses(str(work))
     assert len(losses) == ITERS
     print('loss per iteration:', ' '.join(f'{v:.3f}' for v in losses))
@@ -69,9 +69,8 @@ def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretr
 
     # 4. evaluated by tools/test.py, which also writes the detections as a COCO results file
     prefix = tmp_path / 'results' / 'minicoco'
-    proc = run_tool(['tools/test.py', config, str(work / f'iter_{ITERS}.pth'), '--work-dir', str(work / 'test'),
-                     '--out-prefix', str(prefix)])
-    metrics = json.loads(proc.stdout.strip().splitlines()[-1])
+    metrics = run_tool_main('tools/test.py', [config, work / f'iter_{ITERS}.pth', '--work-dir', work / 'test',
+                                              '--out-prefix', prefix])
     assert {'coco/bbox_mAP', 'coco/bbox_mAP_50'} <= set(metrics)
     assert all(isinstance(v, float) for v in metrics.values())
     results = json.loads((tmp_path / 'results' / 'minicoco.bbox.json').read_text())
@@ -88,7 +87,6 @@ def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretr
     # 5. the same detector and scenes in VOC's format, scored by the VOC configs' metric (VOC07 11-point mAP@.5)
     voc = make_mini_voc(str(tmp_path / 'voc'), fixed_images=2, img_size=128, seed=0)
     voc_config = voc_test_config(config, voc, str(tmp_path / 'det_mini_voc.py'))
-    proc = run_tool(['tools/test.py', voc_config, str(work / f'iter_{ITERS}.pth'), '--work-dir', str(work / 'voc')])
-    voc_metrics = json.loads(proc.stdout.strip().splitlines()[-1])
+    voc_metrics = run_tool_main('tools/test.py', [voc_config, work / f'iter_{ITERS}.pth', '--work-dir', work / 'voc'])
     print('VOC:', voc_metrics)
     assert voc_metrics['pascal_voc/mAP'] > 0.05

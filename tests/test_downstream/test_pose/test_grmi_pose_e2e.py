@@ -1,4 +1,4 @@
-"""Pose transfer end to end through the command lines, on CPU:
+"""Pose transfer end to end through the tools' main(argv), in-process, on CPU:
 
 mini-JFT pretraining (conftest.mini_jft_pretrained, shared with detection and segmentation) ->
 tools/model_converters/mmjft_to_downstream.py --target mmpose -> G-RMI on a ResNet-18 overfitting the squares of 2
@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-from conftest import ROOT, per_iteration_losses, run_tool
+from conftest import ROOT, per_iteration_losses, run_log, run_tool_main
 from mmjft.mini.downstream import MINI_KEYPOINT_SIGMAS, make_mini_coco_keypoints
 
 POSE_MINI = osp.join(ROOT, 'configs/pose/grmi-r18-d8_mini-jft-pre_1xb8_mini-keypoints-129px.py')
@@ -45,11 +45,10 @@ def pycocotools_keypoint_ap(ann_file, results_file, sigmas):
     return dict(AP=ev.stats[0], AP50=ev.stats[1], AR=ev.stats[5])
 
 
-def test_grmi_from_mmjft_weights_overfits_and_is_scored(mini_jft_pretrained, tmp_path):
+def test_grmi_from_mmjft_weights_overfits_and_is_scored(mini_jft_pretrained, tmp_path, capsys):
     converted = tmp_path / 'r18_mini-jft_mmpose.pth'
-    proc = run_tool(['tools/model_converters/mmjft_to_downstream.py', '--target', 'mmpose', mini_jft_pretrained,
-                     str(converted)])
-    assert 'mmpose' in proc.stdout
+    run_tool_main('tools/model_converters/mmjft_to_downstream.py', ['--target', 'mmpose', mini_jft_pretrained, converted])
+    assert 'mmpose' in capsys.readouterr().out
 
     data = make_mini_coco_keypoints(str(tmp_path / 'kp'), fixed_images=copy.deepcopy(SCENES), img_size=128, seed=0)
     assert data['num_train_anns'] == 3
@@ -78,21 +77,20 @@ def test_grmi_from_mmjft_weights_overfits_and_is_scored(mini_jft_pretrained, tmp
 
     work = tmp_path / 'pose_work'
     images = ITERS * 4
-    train = run_tool(['tools/train.py', config, '--work-dir', str(work), '--no-validate', '--cfg-options',
-                      f'model.init_cfg.checkpoint={converted}', f'train_cfg.max_iters={images}',
-                      f'param_scheduler.0.end={images}', f'param_scheduler.0.milestones=[{images}]',
-                      f'default_hooks.checkpoint.interval={images}', 'default_hooks.logger.interval=1',
-                      'log_processor.window_size=1'])
-    assert 'ConvertedCheckpointInit: ' in train.stdout + train.stderr  # the strict initializer filled the backbone
+    run_tool_main('tools/train.py', [config, '--work-dir', work, '--no-validate', '--cfg-options',
+                                     f'model.init_cfg.checkpoint={converted}', f'train_cfg.max_iters={images}',
+                                     f'param_scheduler.0.end={images}', f'param_scheduler.0.milestones=[{images}]',
+                                     f'default_hooks.checkpoint.interval={images}', 'default_hooks.logger.interval=1',
+                                     'log_processor.window_size=1'])
+    assert 'ConvertedCheckpointInit: ' in run_log(work)  # the strict initializer filled the backbone
     losses = per_iteration_losses(str(work))
     assert len(losses) == ITERS
     print('loss per iteration:', ' '.join(f'{v:.3f}' for v in losses))
     assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5]), losses
 
     prefix = tmp_path / 'results' / 'minikp'
-    proc = run_tool(['tools/test.py', config, str(work / f'iter_{ITERS}.pth'), '--work-dir', str(work / 'test'),
-                     '--out-prefix', str(prefix)])
-    metrics = json.loads(proc.stdout.strip().splitlines()[-1])
+    metrics = run_tool_main('tools/test.py', [config, work / f'iter_{ITERS}.pth', '--work-dir', work / 'test',
+                                              '--out-prefix', prefix])
     results_file = str(prefix) + '.keypoints.json'
     results = json.load(open(results_file))
     assert {r['image_id'] for r in results} <= {img['id'] for img in val['images']}

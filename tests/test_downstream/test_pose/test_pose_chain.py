@@ -15,7 +15,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from conftest import ROOT, run_tool
+from conftest import ROOT, run_tool_main
 from mmjft.mini.downstream import make_mini_coco_keypoints
 
 DET_PERSON_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-person-128px.py')
@@ -66,7 +66,7 @@ def test_person_detector_results_feed_the_pose_dataset(tmp_path):
     random_detector_checkpoint(cfg, ckpt)
 
     prefix = tmp_path / 'det' / 'val'
-    run_tool(['tools/test.py', config, ckpt, '--work-dir', str(tmp_path / 'det_work'), '--out-prefix', str(prefix)])
+    run_tool_main('tools/test.py', [config, ckpt, '--work-dir', tmp_path / 'det_work', '--out-prefix', prefix])
     bbox_file = tmp_path / 'det' / 'val.bbox.json'
     dets = json.load(open(bbox_file))
     assert dets, 'the random detector wrote no boxes (score_thr 0.05 keeps its ~0.5 softmax scores)'

@@ -1,4 +1,4 @@
-"""Segmentation transfer end to end through the command lines, on CPU:
+"""Segmentation transfer end to end through the tools' main(argv), in-process, on CPU:
 
 mini-JFT pretraining (tools/train.py, full-width ResNet-18, 20 iterations; conftest.mini_jft_pretrained, shared
 with the detection test) ->
@@ -10,7 +10,6 @@ Measured on 2 cores (~30 s beyond the shared pretraining): the loss falls from 2
 (lr 1e-3, 1e-2 on the branches; batches mix the 2 scenes, so windows of 8 are compared) and the 2 scenes are
 segmented again: mIoU 88.97, aAcc 97.4 (predicting background everywhere scores mIoU ~16, aAcc ~80).
 """
-import json
 import os.path as osp
 
 import numpy as np
@@ -18,7 +17,7 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from conftest import ROOT, per_iteration_losses, run_tool
+from conftest import ROOT, per_iteration_losses, run_log, run_tool_main
 from mmjft.mini import make_mini_voc_seg
 
 SEG_MINI = osp.join(ROOT, 'configs/deeplab/deeplab-aspp-l-r18-d8_mini-jft-pre_1xb2_mini-voc-seg-128px.py')
@@ -42,11 +41,10 @@ def confusion_miou(pred_dir, gt_dir, ids, num_classes, ignore=255):
     return float(np.nanmean(iou) * 100), conf
 
 
-def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path):
+def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path, capsys):
     converted = tmp_path / 'r18_mini-jft_mmseg.pth'
-    proc = run_tool(['tools/model_converters/mmjft_to_downstream.py', '--target', 'mmseg', mini_jft_pretrained,
-                     str(converted)])
-    assert 'for mmseg (backbone.)' in proc.stdout
+    run_tool_main('tools/model_converters/mmjft_to_downstream.py', ['--target', 'mmseg', mini_jft_pretrained, converted])
+    assert 'for mmseg (backbone.)' in capsys.readouterr().out
 
     data = make_mini_voc_seg(str(tmp_path / 'seg'), fixed_images=2, img_size=128, seed=0)
     cfg = Config.fromfile(SEG_MINI)
@@ -59,20 +57,20 @@ def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretraine
     cfg.dump(config)
 
     work = tmp_path / 'seg_work'
-    train = run_tool(['tools/train.py', config, '--work-dir', str(work), '--no-validate', '--cfg-options',
-                      f'model.init_cfg.checkpoint={converted}', f'train_cfg.max_iters={ITERS * 2}',  # images
-                      f'param_scheduler.0.end={ITERS * 2}', f'default_hooks.checkpoint.interval={ITERS * 2}',
-                      'default_hooks.logger.interval=1', 'log_processor.window_size=1'])
-    assert 'ConvertedCheckpointInit: ' in train.stdout + train.stderr  # the strict initializer filled the backbone
+    run_tool_main('tools/train.py', [config, '--work-dir', work, '--no-validate', '--cfg-options',
+                                     f'model.init_cfg.checkpoint={converted}', f'train_cfg.max_iters={ITERS * 2}',
+                                     f'param_scheduler.0.end={ITERS * 2}',  # images
+                                     f'default_hooks.checkpoint.interval={ITERS * 2}',
+                                     'default_hooks.logger.interval=1', 'log_processor.window_size=1'])
+    assert 'ConvertedCheckpointInit: ' in run_log(work)  # the strict initializer filled the backbone
     losses = per_iteration_losses(str(work))
     assert len(losses) == ITERS
     print('loss per iteration:', ' '.join(f'{v:.3f}' for v in losses))
     assert np.mean(losses[-8:]) < 0.6 * np.mean(losses[:8]), losses  # batches mix the 2 images: averaged
 
     pred_dir = tmp_path / 'pred_png'
-    proc = run_tool(['tools/test.py', config, str(work / f'iter_{ITERS}.pth'), '--work-dir', str(work / 'test'),
-                     '--cfg-options', f'test_evaluator.output_dir={pred_dir}'])
-    metrics = json.loads(proc.stdout.strip().splitlines()[-1])
+    metrics = run_tool_main('tools/test.py', [config, work / f'iter_{ITERS}.pth', '--work-dir', work / 'test',
+                                              '--cfg-options', f'test_evaluator.output_dir={pred_dir}'])
     ids = open(data['val_ann']).read().split()
     assert sorted(p.name for p in pred_dir.iterdir()) == sorted(f'{i}.png' for i in ids)
     miou, conf = confusion_miou(str(pred_dir), data['seg_dir'], ids, len(data['classes']))
