@@ -5,13 +5,16 @@ from mmengine import DefaultScope
 
 
 def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import every mmjft module so that it registers itself, and optionally make 'mmjft' the default scope.
+    """Import every mmjft module of pretraining and the weight converter's initializer (``mmjft.downstream``) so that
+    they register themselves, and optionally make 'mmjft' the default scope. The downstream tasks
+    (``mmjft.downstream.detection`` & co.) import mmdet, mmseg or mmpose: their configs load them (``custom_imports``).
 
     Args:
         init_default_scope (bool): make ``mmjft`` the default scope of the registries (names that mmjft does not
             hold fall through to mmpretrain and mmengine). Defaults to True.
     """
     import mmjft.datasets  # noqa: F401,F403
+    import mmjft.downstream  # noqa: F401,F403
     import mmjft.engine  # noqa: F401,F403
     import mmjft.evaluation  # noqa: F401,F403
     import mmjft.models  # noqa: F401,F403
