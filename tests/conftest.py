@@ -6,6 +6,10 @@ import sys
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+if os.environ.get('PYTEST_XDIST_WORKER'):  # tools/run_tests.sh: one pytest-xdist worker per core
+    import torch
+    torch.set_num_threads(1)  # a worker's second OpenMP thread would wait on the other worker's
 MINI_CONFIG = os.path.join(ROOT, 'configs/jft/resnet18-w16_1xb32_mini-jft-64px.py')
 
 
