@@ -40,7 +40,9 @@ class JFTDataset(JFTDataOptions, MultiLabelDataset):
     labels under ``min_confidence`` -> add all their ancestors (``expand_hierarchy``) -> restrict to
     ``classes_subset`` (the label space becomes those classes, in that order, and images left without a label are
     dropped: the paper's 1K-classes ablation) -> keep the nested random ``subset_size`` (see
-    :mod:`mmjft.datasets.subset`). ``exclude_ids_file`` leaves images out before all of these.
+    :mod:`mmjft.datasets.subset`). ``exclude_ids_file`` leaves images out before all of these. A file without an
+    image, no image left, or a ``subset_size`` count above the images left are errors (see
+    :class:`~mmjft.datasets.options.DataOptions`).
 
     Args:
         ann_file (str): the JSONL file (relative to ``data_root`` unless absolute).
@@ -99,8 +101,10 @@ class JFTDataset(JFTDataOptions, MultiLabelDataset):
         n_raw_labels = sum(len(x) for x in labels)
         batch = self._rule.apply_batch(labels, negs)
         keep = batch.kept.tolist()
+        self._check_size(self.ann_file, n_read, len(keep))
         if self.subset_size is not None:
             chosen = select_subset([paths[i] for i in keep], self.subset_size, self.subset_seed)
+            self._warn_small_subset(self.ann_file, len(keep), len(chosen))
             keep = [keep[i] for i in chosen]
         paths, labels, negs = ([xs[i] for i in keep] for xs in (paths, batch.labels, batch.negatives))
         self.load_stats = dict(

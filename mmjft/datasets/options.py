@@ -2,13 +2,20 @@
 :class:`~mmjft.datasets.JFTCompiledDataset` over a compiled index, :class:`~mmjft.datasets.JFTShardDataset` over tar
 shards): their one list with defaults and meaning (:class:`DataOptions`, the place where they are checked), and what
 the three derive from them alike (:class:`JFTDataOptions`: the attributes, the bad-image counter, the label rule and
-the class names, and what only JFTDataset supports)."""
+the class names, the checks against the data's size, and what only JFTDataset supports)."""
+import logging
 import os.path as osp
 from dataclasses import dataclass, fields
 from typing import Optional, Sequence, Union
 
+from mmengine.logging import print_log
+
 from .bad_images import ConsecutiveBadImages
 from .label_space import LabelRule, classes_subset_map
+from .subset import parse_size
+
+SMALL_SUBSET_IMAGES = 100  # a subset under this many images, or under SMALL_SUBSET_FRACTION of the data: a WARNING
+SMALL_SUBSET_FRACTION = 0.01
 
 
 def rooted(path: Optional[str], data_root: str) -> Optional[str]:
@@ -26,12 +33,13 @@ class DataOptions:
         expand_hierarchy (bool): add every label's ancestors. Defaults to True.
         subset_size (int | float, optional): an image count (an int, or an integral float above 1 such as
             ``1e7``), or a fraction in (0, 1]: the nested random subset of :mod:`mmjft.datasets.subset`, applied
-            last. Defaults to None (all).
+            last. ``1`` is one image, ``1.0`` all of them. A count above the images left by the label rules is an
+            error; a subset under 1% of them or under 100 images is logged as a WARNING. Defaults to None (all).
         subset_seed (int): seed of the subset; equal seeds give nested subsets. Defaults to 0.
         classes_subset (str | Sequence[str], optional): class names, or a file of them, one per line (relative to
             the dataset's ``data_root`` unless absolute): the label space becomes those classes, in that order, and
             images left without a label are dropped (the paper's 1K-classes ablation).
-        min_confidence (float): labels with a lower confidence are dropped. Defaults to 0.0.
+        min_confidence (float): labels with a lower confidence are dropped; in [0, 1]. Defaults to 0.0.
         max_bad_fraction (float): in training, a missing or corrupt image is skipped (another image takes its
             place), counted and logged; past this fraction of all images read (totals over workers, ranks and
             epochs, judged by :class:`~mmjft.engine.hooks.BadImageHook` once ``bad_check_after`` images were read)
@@ -57,8 +65,16 @@ class DataOptions:
 
     def __post_init__(self):
         self.min_confidence = float(self.min_confidence)
+        if not 0.0 <= self.min_confidence <= 1.0:  # also NaN
+            raise ValueError(f'min_confidence must lie in [0, 1] (a label confidence), got {self.min_confidence}: '
+                             'above 1 it would drop every label that has a confidence')
         if not 0.0 <= self.max_bad_fraction <= 1.0:
             raise ValueError(f'max_bad_fraction must lie in [0, 1], got {self.max_bad_fraction}')
+        if self.subset_size is not None:
+            parse_size(self.subset_size)  # a count, or a fraction in (0, 1]
+        if self.classes_subset is not None and not isinstance(self.classes_subset, str) and \
+                not len(self.classes_subset):
+            raise ValueError('classes_subset is an empty list: name at least one class, or None for all of them')
 
     @classmethod
     def take(cls, kwargs: dict) -> 'DataOptions':
@@ -95,6 +111,51 @@ class JFTDataOptions:
         label_map, classes = classes_subset_map(hierarchy, self.classes_subset)
         self._rule = LabelRule(hierarchy, self.min_confidence, self.expand_hierarchy, label_map, stored)
         return dict(metainfo or {}, classes=tuple(classes))
+
+    def _check_size(self, source: str, total: int, candidates: Optional[int] = None) -> None:
+        """Check the options against the data's size where a dataset knows it: ``total`` images in ``source`` (the
+        data's file, named in the messages), ``candidates`` of them left for the subset by ``exclude_ids_file`` and
+        the label rules (None: ``total``). An empty source, no image left and a subset count above the candidates
+        are errors."""
+        if not total:
+            raise ValueError(f'{source}: holds no image (it is empty): a dataset needs at least one')
+        candidates = total if candidates is None else candidates
+        if not candidates:
+            raise ValueError(f'{source}: no image is left of its {total} after {self._dropping()}: check these '
+                             'options against the data')
+        count = None if self.subset_size is None else parse_size(self.subset_size)[1]
+        if count is not None and count > candidates:
+            left = '' if candidates == total else f' left after {self._dropping()}'
+            raise ValueError(f'{source}: subset_size={self.subset_size!r} asks for {count} images, there are '
+                             f'{candidates}{left}: give a count up to {candidates}, or a fraction in (0, 1] '
+                             '(1.0: all of them)')
+
+    def _warn_small_subset(self, source: str, candidates: int, kept: Optional[int] = None) -> None:
+        """A WARNING when the subset keeps ``kept`` (None: estimated from the fraction) of ``candidates`` images
+        and that is under ``SMALL_SUBSET_FRACTION`` of them or under ``SMALL_SUBSET_IMAGES`` images."""
+        if self.subset_size is None or not candidates:
+            return
+        fraction, count = parse_size(self.subset_size)
+        about = 'about ' if kept is None and count is None else ''
+        kept = (count if count is not None else round(fraction * candidates)) if kept is None else kept
+        if kept >= candidates or (kept >= SMALL_SUBSET_IMAGES and kept >= SMALL_SUBSET_FRACTION * candidates):
+            return
+        hint = ' (subset_size=1 is one image; 1.0 is all of them)' if count == 1 else ''
+        print_log(f'{source}: subset_size={self.subset_size!r} keeps {about}{kept} of {candidates} images '
+                  f'({100 * kept / candidates:.2g}%): a subset under {SMALL_SUBSET_FRACTION:.0%} of the data or '
+                  f'under {SMALL_SUBSET_IMAGES} images; check that this is the size you meant{hint}',
+                  logger='current', level=logging.WARNING)
+
+    def _dropping(self) -> str:
+        """The options that leave images out, as the messages name them."""
+        rules = [] if self.exclude_ids_file is None else [f'exclude_ids_file {self.exclude_ids_file}']
+        if self.classes_subset is not None:
+            subset = self.classes_subset if isinstance(self.classes_subset, str) else 'the list'
+            n = self._rule.num_labels
+            rules.append(f'classes_subset ({subset}: {n} class{"es" if n != 1 else ""}'
+                         + (f', labels under min_confidence={self.min_confidence} dropped)' if self.min_confidence
+                            else ')'))
+        return ' and '.join(rules) or 'the label rules'
 
     def _refuse_jsonl_only(self, index_file: str, index: dict, partially_annotated: int, test_mode: bool) -> None:
         """Refuse what only JFTDataset supports, over data converted from a JSONL (``index_file`` and its

@@ -58,7 +58,7 @@ def fraction_threshold(fraction: float) -> int:
 
 
 def count_threshold(keys: np.ndarray, count: int) -> int:
-    """The largest key among the ``count`` smallest of ``keys`` (all of them if ``count >= len(keys)``).
+    """The largest key among the ``count`` smallest of ``keys`` (a count above ``len(keys)`` is an error).
 
     ``key <= t`` then keeps exactly the images of the count subset, plus, if other images share key ``t``
     (practically never), those too: the subset breaks that tie by path.
@@ -69,7 +69,10 @@ def count_threshold(keys: np.ndarray, count: int) -> int:
     fraction, count = parse_size(count)
     if count is None:
         raise ValueError(f'count must be an image count, got the fraction {fraction}')
-    if count >= keys.size:
+    if count > keys.size:
+        raise ValueError(f'subset_size {count} is more than the {keys.size} images: give a count up to {keys.size}, '
+                         'or a fraction in (0, 1]')
+    if count == keys.size:
         return int(keys.max())
     if keys.size <= _CHUNK:
         return int(np.partition(keys, count - 1)[count - 1])
@@ -112,9 +115,9 @@ def select_from_keys(keys: np.ndarray, size: Union[int, float], img_paths: Optio
     fraction, count = parse_size(size)
     if fraction is not None:
         return np.flatnonzero(keys <= np.uint64(fraction_threshold(fraction)))
-    if count >= keys.size:
+    if count == keys.size:
         return np.arange(keys.size)
-    t = np.uint64(count_threshold(keys, count))
+    t = np.uint64(count_threshold(keys, count))  # a count above the images: an error
     below, tied = keys < t, np.flatnonzero(keys == t)
     need = count - int(below.sum())
     if need == tied.size:
@@ -131,7 +134,7 @@ def select_subset(img_paths: Sequence[str], size: Union[int, float], seed: int =
     Args:
         img_paths: the candidate images' paths, as written in the annotation file.
         size: an image count (the ``size`` smallest keys, ties at the cut broken by path; an int, or a float with
-            an integral value > 1 such as ``1e7``; a count above the number of images keeps all), or a float in
+            an integral value > 1 such as ``1e7``; a count above the number of images is an error), or a float in
             (0, 1], a fraction (every image with ``key / 2**64 < size``: the rule a streaming reader applies).
         seed: the subset's seed; equal seeds give nested subsets.
     """

@@ -69,16 +69,32 @@ def _schedule_fields(train_cfg, param_scheduler, default_hooks) -> List[Tuple[st
     return fields
 
 
+def _check_max_iters(train_cfg, base_batch_size) -> None:
+    """``train_cfg.max_iters`` must be positive: written in images seen when the schedule is converted
+    (``base_batch_size`` images per count), else in iterations (``base_batch_size`` None)."""
+    max_iters = (train_cfg or {}).get('max_iters')
+    if max_iters is None or max_iters > 0:
+        return
+    if base_batch_size is None:
+        raise ValueError(f'train_cfg.max_iters must be a positive number of iterations, got {max_iters}')
+    raise ValueError(f'train_cfg.max_iters must be positive, got {max_iters}: with auto_scale_schedule it counts '
+                     f'units of {base_batch_size} image(s), {max_iters * base_batch_size} images seen; give the '
+                     'number of images the run should see')
+
+
 def apply_auto_scale_schedule(auto_scale_schedule, world_size: int, batch_size: int, train_cfg,
                               param_scheduler, default_hooks) -> List[str]:
     """Rewrite the schedule's counts in place as iterations of ``world_size x batch_size`` images.
 
-    Returns the log lines (one per converted field), or a single line saying why nothing changed.
+    Returns the log lines (one per converted field), or a single line saying why nothing changed. A
+    ``train_cfg.max_iters`` that is not positive is an error, switched on or off.
     """
-    if not auto_scale_schedule or not auto_scale_schedule.get('enable', False):
+    enabled = bool(auto_scale_schedule) and auto_scale_schedule.get('enable', False)
+    base = int(auto_scale_schedule.get('base_batch_size', 1)) if enabled else None
+    _check_max_iters(train_cfg, base)
+    if not enabled:
         return [f'auto_scale_schedule is off: the schedule runs as written, in iterations of {world_size} x '
                 f'{batch_size} images']
-    base = int(auto_scale_schedule.get('base_batch_size', 1))
     global_batch = world_size * batch_size
     fields = _schedule_fields(train_cfg, param_scheduler, default_hooks)
     plan = plan_schedule({name: container[key] for name, container, key in fields}, global_batch, base)

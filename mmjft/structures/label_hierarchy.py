@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ['LabelHierarchy', 'load_classes']
+__all__ = ['LabelHierarchy', 'load_classes', 'load_hierarchy_json']
 
 
 def _check_unique(classes: Sequence[str], where: str, positions: Sequence[int] | None = None):
@@ -32,17 +32,42 @@ def load_classes(classes_file: str) -> list[str]:
         list[str]: The class names in file order (the index of a name is its class id).
 
     Raises:
-        ValueError: If a name occurs twice (the error names it and both 1-based line numbers).
+        ValueError: If a name occurs twice (the error names it and both 1-based line numbers), if the file holds no
+            name, or if it is not UTF-8 text.
     """
     names, lines = [], []
     with open(classes_file, encoding='utf-8') as f:
-        for lineno, line in enumerate(f, 1):
-            name = line.strip()
-            if name:
-                names.append(name)
-                lines.append(lineno)
+        try:
+            for lineno, line in enumerate(f, 1):
+                name = line.strip()
+                if name:
+                    names.append(name)
+                    lines.append(lineno)
+        except UnicodeDecodeError as e:
+            raise ValueError(f'{classes_file}: not UTF-8 text ({e.reason}): a classes file holds one class name per '
+                             'line') from None
+    if not names:
+        raise ValueError(f'{classes_file}: holds no class name (the file is empty): write one class name per line')
     _check_unique(names, str(classes_file), lines)
     return names
+
+
+def load_hierarchy_json(hierarchy_file: str):
+    """The parsed JSON of a hierarchy file (``{child: [parent, ...]}``, checked by :class:`LabelHierarchy`).
+
+    Raises:
+        ValueError: If the file is not JSON (naming the file, line and column) or not UTF-8 text.
+    """
+    with open(hierarchy_file, 'rb') as f:
+        raw = f.read()
+    try:
+        return json.loads(raw.decode('utf-8'))
+    except UnicodeDecodeError as e:
+        raise ValueError(f'{hierarchy_file}: not UTF-8 text ({e.reason} at byte {e.start}): the hierarchy is a JSON '
+                         'object {child: [parent, ...]}') from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f'{hierarchy_file}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}; the hierarchy is a JSON '
+                         'object {child: [parent, ...]}') from None
 
 
 class LabelHierarchy:
@@ -169,16 +194,14 @@ class LabelHierarchy:
 
         Returns:
             LabelHierarchy: The hierarchy.
+
+        Raises:
+            ValueError: As :func:`load_classes`, :func:`load_hierarchy_json` and the constructor, naming the file.
         """
         classes = load_classes(classes_file)
         if hierarchy_file is None:
             return cls(classes, None, source=str(classes_file))
-        with open(hierarchy_file, encoding='utf-8') as f:
-            try:
-                parents = json.load(f)
-            except json.JSONDecodeError as e:
-                raise ValueError(f'{hierarchy_file}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}') from e
-        return cls(classes, parents, source=str(hierarchy_file))
+        return cls(classes, load_hierarchy_json(hierarchy_file), source=str(hierarchy_file))
 
     # ------------------------------------------------------------------ properties
     @property

@@ -81,7 +81,9 @@ def test_integral_float_is_a_count():
     paths = PATHS[:10]
     np.testing.assert_array_equal(select_subset(paths, 5.0), select_subset(paths, 5))
     assert len(select_subset(paths, 5.0)) == 5
-    np.testing.assert_array_equal(select_subset(paths, 1e7), np.arange(10))  # more than there are: all
+    np.testing.assert_array_equal(select_subset(paths, 10.0), np.arange(10))  # as many as there are: all
+    with pytest.raises(ValueError, match='subset_size 10000000 is more than the 10 images'):  # more: an error
+        select_subset(paths, 1e7)
     assert set(select_subset(PATHS, 1e3)) <= set(select_subset(PATHS, 2000))
 
 
@@ -103,13 +105,15 @@ def test_count_threshold_reproduces_the_count_subset():
     for n in (1, 37, 2500, 4999):
         t = subset.count_threshold(keys, n)
         np.testing.assert_array_equal(np.flatnonzero(keys <= np.uint64(t)), select_subset(PATHS, n, seed=2))
-    assert subset.count_threshold(keys, 10**9) == int(keys.max())
+    assert subset.count_threshold(keys, 5000) == int(keys.max())
+    with pytest.raises(ValueError, match='subset_size 5001 is more than the 5000 images: give a count up to 5000'):
+        subset.count_threshold(keys, 5001)
     with pytest.raises(ValueError, match='fraction 0.5'):
         subset.count_threshold(keys, 0.5)
 
 
 def test_whole_and_bad_sizes():
-    np.testing.assert_array_equal(select_subset(PATHS, 10**9), np.arange(5000))
+    np.testing.assert_array_equal(select_subset(PATHS, 5000), np.arange(5000))
     np.testing.assert_array_equal(select_subset(PATHS, 1.0), np.arange(5000))
     for bad, msg in ((2.5, 'subset_size 2.5 is neither'), (0, 'positive, got 0'), (-3, 'positive, got -3'),
                      (0.0, 'got 0.0'), (float('nan'), 'got nan'), (float('inf'), 'subset_size inf'),

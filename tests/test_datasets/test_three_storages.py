@@ -2,18 +2,23 @@
 JFTDataset over the JSONL, JFTCompiledDataset over a compiled index and JFTShardDataset over tar shards, both
 converted with raw and with expanded labels (one label rule: mmjft/datasets/label_space.py, one set of options:
 mmjft/datasets/options.py). What only JFTDataset supports (``exclude_ids_file``, ``"negatives"``) the other two
-refuse with an error naming it."""
+refuse with an error naming it. The options are checked alike in the three, against the data where its size is
+known: out-of-range values, a subset count above the data, empty inputs and no image left are errors naming the
+file, a small subset a WARNING."""
 import json
+import logging
 import os.path as osp
+import re
 import shutil
 from dataclasses import fields
 
 import pytest
+from mmengine.logging import MMLogger
 
 from conftest import mini_jft_lines
 from mmjft.datasets import (JFTCompiledDataset, JFTDataset, JFTShardDataset, compile_jsonl_index,
                             convert_jsonl_to_shards)
-from mmjft.datasets.options import DataOptions
+from mmjft.datasets.options import DataOptions, JFTDataOptions
 
 MIN_CONFIDENCE = 0.5  # the expanded storages are converted once per min_confidence the cases use
 STORAGES = ['compiled-raw', 'compiled-expanded', 'shards-raw', 'shards-expanded']
@@ -194,3 +199,108 @@ def test_negatives_are_counted_at_conversion_and_refused_at_evaluation(world, pa
         build(world, storage, test_mode=True)
     # in training the negatives are ignored, as JFTDataset's training does
     assert samples(build(world, storage), world['root']) == samples(ref, world['root'])
+
+
+# ---------------------------------------------------------------------- the options checked against the data
+ALL = ['jsonl'] + STORAGES
+NUM_LINES = 64  # the world's JSONL: 60 mini-JFT lines and 4 edge lines
+
+
+def source(world, storage) -> str:
+    """The file a dataset of ``storage`` names in its messages."""
+    return world['ann'] if storage == 'jsonl' else world['built'][storage]['index_file']
+
+
+@pytest.fixture
+def warnings_logged():
+    """The WARNING records print_log sends to mmengine's current logger meanwhile."""
+    logger, records = MMLogger.get_current_instance(), []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+
+
+@pytest.mark.parametrize('storage', ALL)
+@pytest.mark.parametrize('bad, message', [
+    (dict(min_confidence=2.0), r'min_confidence must lie in \[0, 1\] \(a label confidence\), got 2.0'),
+    (dict(min_confidence=-0.5), r'min_confidence must lie in \[0, 1\]'),
+    (dict(subset_size=1.5), r'subset_size 1.5 is neither a fraction in \(0, 1\] nor an integral image count'),
+    (dict(subset_size=0.0), r'subset_size must be positive .*got 0.0'),
+    (dict(classes_subset=[]), 'classes_subset is an empty list: name at least one class')])
+def test_options_out_of_range_are_errors_before_the_data_is_read(world, storage, bad, message):
+    gone = dict(world, ann='missing.jsonl', built={k: dict(index_file='missing/index.json') for k in world['built']})
+    with pytest.raises(ValueError, match=message):  # not the missing file: the options come first
+        build(gone, storage, **bad)
+
+
+@pytest.mark.parametrize('storage', ALL)
+def test_subset_count_above_the_data_is_an_error(world, reference, storage):
+    with pytest.raises(ValueError, match=rf'{re.escape(source(world, storage))}: subset_size=65 asks for 65 images, '
+                                         rf'there are {NUM_LINES}: give a count up to {NUM_LINES}, or a fraction'):
+        build(world, storage, subset_size=NUM_LINES + 1)
+    left = len(reference(classes_subset=world['mixed'])[0])  # fewer images carry the subset's classes
+    with pytest.raises(ValueError, match=rf'subset_size={left + 1} asks for {left + 1} images, there are {left} left '
+                                         r'after classes_subset \(the list: 11 classes\)'):
+        build(world, storage, classes_subset=world['mixed'], subset_size=left + 1)
+    assert len(samples(build(world, storage, subset_size=NUM_LINES), world['root'])) == NUM_LINES  # all: no error
+
+
+@pytest.mark.parametrize('storage', ALL)
+def test_one_image_is_a_warning_and_one_point_zero_all(world, storage, warnings_logged):
+    assert len(samples(build(world, storage, subset_size=1), world['root'])) == 1
+    assert [r.getMessage() for r in warnings_logged] == [
+        f'{source(world, storage)}: subset_size=1 keeps 1 of {NUM_LINES} images (1.6%): a subset under 1% of the '
+        'data or under 100 images; check that this is the size you meant (subset_size=1 is one image; 1.0 is all '
+        'of them)']
+    warnings_logged.clear()
+    assert len(samples(build(world, storage, subset_size=1.0), world['root'])) == NUM_LINES
+    assert not warnings_logged
+
+
+def test_a_subset_under_one_percent_is_a_warning(warnings_logged):
+    options = JFTDataOptions()
+    options.subset_size = 0.005
+    options._warn_small_subset('train.jsonl', 1_000_000)
+    options.subset_size = 5000
+    options._warn_small_subset('train.jsonl', 1_000_000)
+    options._warn_small_subset('train.jsonl', 500_000)  # 1%: no warning
+    assert [r.getMessage().split(': a subset')[0] for r in warnings_logged] == [
+        'train.jsonl: subset_size=0.005 keeps about 5000 of 1000000 images (0.5%)',
+        'train.jsonl: subset_size=5000 keeps 5000 of 1000000 images (0.5%)']
+    assert all(r.levelno == logging.WARNING for r in warnings_logged)
+
+
+@pytest.mark.parametrize('storage', ALL)
+def test_empty_inputs_are_errors_naming_the_file(world, storage, tmp_path):
+    empty_subset = tmp_path / 'no_classes.txt'
+    empty_subset.write_text('\n')
+    with pytest.raises(ValueError, match=rf'{re.escape(str(empty_subset))}: holds no class name \(the file is empty\)'):
+        build(world, storage, classes_subset=str(empty_subset))
+    if storage == 'jsonl':
+        empty = tmp_path / 'empty.jsonl'
+        empty.write_text('\n')
+        world = dict(world, ann=str(empty))
+    else:  # an index of no sample (the converters refuse to write one)
+        index = json.load(open(source(world, storage)))
+        index.update(num_samples=0, shards=[])
+        empty = osp.join(osp.dirname(source(world, storage)), 'empty-index.json')
+        with open(empty, 'w') as f:
+            json.dump(index, f)
+        world = dict(world, built={storage: dict(index_file=empty)})
+    with pytest.raises(ValueError, match=rf'{re.escape(str(empty))}: holds no image \(it is empty\)'):
+        build(world, storage)
+
+
+@pytest.mark.parametrize('storage', ['jsonl', 'compiled-raw', 'compiled-expanded', 'shards-raw'])
+def test_no_image_left_by_the_rules_is_an_error(world, storage):
+    ref = build(world, 'jsonl')
+    carried = {c for d in (ref.get_data_info(i) for i in range(len(ref))) for c in d['gt_label'].tolist()}
+    unused = [c for i, c in enumerate(ref.metainfo['classes']) if i not in carried]
+    assert unused
+    # the shards find it at their count pass: a subset_size count
+    kw = dict(subset_size=1) if storage.startswith('shards') else {}
+    with pytest.raises(ValueError, match=rf'{re.escape(source(world, storage))}: no image is left of its {NUM_LINES} '
+                                         r'after classes_subset \(the list: 1 class\): check these options'):
+        build(world, storage, classes_subset=unused[:1], **kw)

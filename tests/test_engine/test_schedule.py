@@ -1,6 +1,7 @@
 """Schedules written in images become iterations of the real global batch (mmjft.engine.schedule)."""
 import os
 
+import pytest
 from mmengine.config import Config
 
 from conftest import MINI_CONFIG, ROOT, build_runner
@@ -61,3 +62,11 @@ def test_runner_applies_it_and_logs_it(mini_jft, tmp_path):
     assert runner.cfg.default_hooks.checkpoint.interval == 1_200
     log = open(os.path.join(runner.log_dir, f'{runner.timestamp}.log')).read()
     assert 'train_cfg.max_iters: 19200 -> 2400 iterations (19200 images)' in log
+
+
+def test_max_iters_not_positive_is_an_error_naming_it():
+    with pytest.raises(ValueError, match=r'train_cfg.max_iters must be positive, got -1: with auto_scale_schedule it '
+                                         r'counts units of 32 image\(s\), -32 images seen'):
+        apply_auto_scale_schedule(dict(enable=True, base_batch_size=32), 8, 32, dict(max_iters=-1), [], {})
+    with pytest.raises(ValueError, match='train_cfg.max_iters must be a positive number of iterations, got 0'):
+        apply_auto_scale_schedule(dict(enable=False), 8, 32, dict(max_iters=0), [], {})

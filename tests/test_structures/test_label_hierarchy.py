@@ -185,3 +185,22 @@ def test_large_random_dag():
     batch = h.expand_batch([[i, j] for i, j in zip(sample[:50], sample[50:100])])
     for (i, j), got in zip(zip(sample[:50], sample[50:100]), batch):
         assert got.tolist() == np.union1d(h.expand([i]), h.expand([j])).tolist()
+
+
+def test_empty_and_broken_files_are_errors_naming_them(tmp_path):
+    cf = tmp_path / 'classes.txt'
+    cf.write_text('a\nb\n')
+    empty = tmp_path / 'empty.txt'
+    empty.write_text('\n \n')
+    for load in (load_classes, LabelHierarchy.from_files):
+        with pytest.raises(ValueError, match=r'empty\.txt: holds no class name \(the file is empty\): write one'):
+            load(str(empty))
+    binary = tmp_path / 'binary.json'
+    binary.write_bytes(b'{"a": ["\xff"]}')
+    with pytest.raises(ValueError, match=r'binary\.json: not UTF-8 text \(invalid start byte at byte 8\)'):
+        LabelHierarchy.from_files(str(cf), str(binary))
+    from mmjft.structures.label_hierarchy import load_hierarchy_json  # what the converters' tools read hierarchies with
+    broken = tmp_path / 'broken.json'
+    broken.write_text('{\n "a": ["b"\n}')
+    with pytest.raises(ValueError, match=r"broken\.json:3:1: invalid JSON: Expecting ',' delimiter; the hierarchy is"):
+        load_hierarchy_json(str(broken))

@@ -92,6 +92,7 @@ class JFTCompiledDataset(JFTDataOptions, Dataset):
         self._metainfo = self._init_label_space(hierarchy, header['labels'], metainfo)
         classes = self._metainfo['classes']
         self.num_samples = int(header['num_samples'])
+        self._check_size(self.index_file, self.num_samples)
         self.img_prefix = rooted((data_prefix or {}).get('img_path', ''), data_root)
         self.seed, self.test_mode = seed, test_mode
         self.pipeline = Compose(pipeline)
@@ -100,6 +101,8 @@ class JFTCompiledDataset(JFTDataOptions, Dataset):
         self._selection_spec = self._select(cache_dir or osp.join(osp.dirname(self.index_file), 'cache'), classes)
         self._selection = None
         self._len = self.num_samples if self._selection_spec is None else self._selection_spec[1]
+        self._warn_small_subset(self.index_file, self.num_samples if self._selection_spec is None
+                                else self._selection_spec[3], self._len)
         print_log(f'{type(self).__name__} {self.index_file}: {self._len} of {self.num_samples} images '
                   f'({header["labels"]} labels, {len(classes)} classes)', logger='current')
 
@@ -120,7 +123,8 @@ class JFTCompiledDataset(JFTDataOptions, Dataset):
         return state
 
     def _select(self, cache_dir: str, classes) -> Optional[tuple]:
-        """(file, length, dtype) of the kept positions, None when every sample is kept."""
+        """(file, length, dtype, left) of the kept positions (``left``: the samples the label rules left for the
+        subset), None when every sample is kept."""
         if self.subset_size is None and self.classes_subset is None:
             return None
         names_digest = None if self.classes_subset is None else hashlib.sha1('\n'.join(classes).encode()).hexdigest()
@@ -129,11 +133,8 @@ class JFTCompiledDataset(JFTDataOptions, Dataset):
                         min_confidence=self.min_confidence, expand_hierarchy=self.expand_hierarchy)
 
         def build(out_file, dtype):
-            try:
-                return compute_selection(self._mapped(), self._rule, self.subset_size, self.subset_seed, out_file,
-                                         dtype)
-            except ValueError as e:
-                raise ValueError(f'{self.index_file}: {e}') from None
+            return compute_selection(self._mapped(), self._rule, self.subset_size, self.subset_seed, out_file, dtype,
+                                     lambda left: self._check_size(self.index_file, self.num_samples, left))
 
         return cached_selection(cache_dir, settings, self.num_samples, build, f'{type(self).__name__}')
 
@@ -144,7 +145,7 @@ class JFTCompiledDataset(JFTDataOptions, Dataset):
         if self._selection_spec is None:
             return idx
         if self._selection is None:
-            file, length, dtype = self._selection_spec
+            file, length, dtype, _ = self._selection_spec
             self._selection = map_array(file, dtype, length)
         return int(self._selection[idx])
 

@@ -8,11 +8,11 @@ result is the ascending positions of the kept samples: position ``i`` of the dat
 the JSONL, as in JFTDataset.
 
 Computed in chunks over the mapped arrays (the label rule vectorised over each chunk), so its memory does not grow
-with N: a count subset spills the candidates' positions and keys to temporary files in the
-cache folder and finds the threshold with a 65,536-bin histogram of the keys' top 16 bits plus one small partition
-of the bin that holds the cut. The result goes to ``<cache>/selection-<hash>.{u4,u8}`` (uint32 below 2**32
-samples) with a JSON sidecar naming the settings; an ``flock`` makes concurrent ranks compute it once, the others
-wait and map it.
+with N: a count subset spills the candidates' positions and keys to temporary files in the cache folder and finds
+the threshold with a 65,536-bin histogram of the keys' top 16 bits plus one small partition of the bin that holds
+the cut. The result goes to ``<cache>/selection-<hash>.{u4,u8}`` (uint32 below 2**32 samples) with a JSON sidecar
+naming the settings and how many samples the label rules left for the subset; an ``flock`` makes concurrent ranks
+compute it once, the others wait and map it.
 """
 import fcntl
 import hashlib
@@ -65,9 +65,12 @@ def _count_cut(keys_file: str, pos_file: str, m: int, count: int, arrays: dict):
     return t, tied
 
 
-def compute_selection(arrays: dict, rule: LabelRule, subset_size, subset_seed: int, out_file: str, dtype: str
-                      ) -> int:
-    """Write the ascending positions the rules keep to ``out_file`` as ``dtype``; return how many."""
+def compute_selection(arrays: dict, rule: LabelRule, subset_size, subset_seed: int, out_file: str, dtype: str,
+                      check: Callable[[int], None]) -> tuple:
+    """Write the ascending positions the rules keep to ``out_file`` as ``dtype``; return ``(how many, how many the
+    label rules left for the subset)``. ``check(left)`` is called once the label rules' count is known, before a
+    count's cut (it raises on a count above it: the dataset's
+    :meth:`~mmjft.datasets.options.JFTDataOptions._check_size`)."""
     fraction, count = parse_size(subset_size) if subset_size is not None else (None, None)
     written = 0
     with open(out_file, 'wb') as out:
@@ -78,9 +81,12 @@ def compute_selection(arrays: dict, rule: LabelRule, subset_size, subset_seed: i
 
         if count is None:  # no subset, or a fraction: one pass
             t = None if fraction is None else np.uint64(fraction_threshold(fraction))
+            m = 0
             for pos, keys in _candidates(arrays, rule, None if t is None else subset_seed):
+                m += pos.size
                 write(pos if t is None else pos[keys <= t])
-            return written
+            check(m)
+            return written, m
         keys_file, pos_file = f'{out_file}.keys.tmp', f'{out_file}.pos.tmp'
         try:
             m = 0
@@ -89,29 +95,30 @@ def compute_selection(arrays: dict, rule: LabelRule, subset_size, subset_seed: i
                     fk.write(keys.tobytes())
                     fp.write(pos.astype(np.int64).tobytes())
                     m += pos.size
-            if not m:
-                raise ValueError('no image is left for the subset')
+            check(m)
             pos = np.memmap(pos_file, dtype=np.int64, mode='r', shape=(m, ))
-            if count >= m:
+            if count == m:
                 for lo in range(0, m, CHUNK):
                     write(pos[lo:lo + CHUNK])
-                return written
+                return written, m
             t, tied = _count_cut(keys_file, pos_file, m, count, arrays)
             keys = np.memmap(keys_file, dtype=np.uint64, mode='r', shape=(m, ))
             for lo in range(0, m, CHUNK):
                 k, p = keys[lo:lo + CHUNK], pos[lo:lo + CHUNK]
                 write(p[(k < t) | ((k == t) & np.isin(p, tied))])
-            return written
+            return written, m
         finally:
             for tmp in (keys_file, pos_file):
                 if osp.exists(tmp):
                     os.remove(tmp)
 
 
-def cached_selection(cache_dir: str, settings: dict, num_samples: int, build: Callable[[str, str], int],
+def cached_selection(cache_dir: str, settings: dict, num_samples: int, build: Callable[[str, str], tuple],
                      owner: str) -> tuple:
-    """(file, length, dtype) of the selection for ``settings`` (a JSON-able dict naming the index and the rules),
-    built by ``build(file, dtype)`` when not cached. Concurrent processes: one builds, the others wait on the lock."""
+    """(file, length, dtype, left) of the selection for ``settings`` (a JSON-able dict naming the index and the
+    rules), built by ``build(file, dtype)`` (which returns ``(length, left)``, ``left``: the samples the label rules
+    left for the subset) when not cached. Concurrent processes: one builds, the others wait on the lock. A build
+    that raises leaves nothing in the cache."""
     key = json.dumps(settings, sort_keys=True)
     name = 'selection-' + hashlib.sha1(key.encode()).hexdigest()[:20]
     dtype = '<u4' if num_samples <= 2**32 else '<u8'
@@ -128,14 +135,19 @@ def cached_selection(cache_dir: str, settings: dict, num_samples: int, build: Ca
         if osp.exists(meta_file):
             with open(meta_file, encoding='utf-8') as f:
                 meta = json.load(f)
-            if meta.get('settings') == json.loads(key):
-                return out_file, int(meta['length']), dtype
+            if meta.get('settings') == json.loads(key) and 'left' in meta:
+                return out_file, int(meta['length']), dtype, int(meta['left'])
         tmp = f'{out_file}.{os.getpid()}.tmp'
-        length = build(tmp, dtype)
+        try:
+            length, left = build(tmp, dtype)
+        except BaseException:
+            if osp.exists(tmp):
+                os.remove(tmp)
+            raise
         os.replace(tmp, out_file)
         with open(f'{meta_file}.tmp', 'w', encoding='utf-8') as f:
-            json.dump(dict(settings=json.loads(key), length=length, dtype=dtype), f, indent=1)
+            json.dump(dict(settings=json.loads(key), length=length, dtype=dtype, left=left), f, indent=1)
         os.replace(f'{meta_file}.tmp', meta_file)
         print_log(f'{owner}: kept {length} of {num_samples} samples; selection cached in {out_file}',
                   logger='current')
-        return out_file, length, dtype
+        return out_file, length, dtype, left

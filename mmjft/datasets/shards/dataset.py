@@ -68,13 +68,13 @@ def spilled_count_cut(keys, count: int) -> tuple:
     """``(t, n, below, equal)`` of a stream of uint64 subset ``keys``: the count subset's threshold
     (:func:`~mmjft.datasets.subset.count_threshold`), the number of keys, and how many lie below and at ``t``. The
     keys are spilled to a temporary file (8 bytes each) and read back in chunks: memory does not grow with ``n``.
-    ``t`` is None when there is no key."""
+    ``t`` is None when there is no key or fewer than ``count``."""
     with tempfile.TemporaryFile() as spill:
         for chunk in _chunks(keys, 1 << 20):
             np.asarray(chunk, dtype=np.uint64).tofile(spill)
         n = spill.tell() // 8
-        if not n:
-            return None, 0, 0, 0
+        if not n or count > n:
+            return None, n, 0, 0
         keys = np.memmap(spill, dtype=np.uint64, mode='r', shape=(n, ))
         t = count_threshold(keys, count)
         below, equal = (sum(int(op(keys[lo:lo + (1 << 22)], np.uint64(t)).sum()) for lo in range(0, n, 1 << 22))
@@ -103,7 +103,9 @@ def _is_url(name: str) -> bool:
 class JFTShardDataset(JFTDataOptions, IterableDataset):
     """:class:`~mmjft.datasets.JFTDataset` read as a stream of tar shards written by
     ``tools/dataset_converters/jsonl_to_shards.py``: same pipeline, labels, ``subset_size`` / ``subset_seed`` /
-    ``classes_subset`` / ``min_confidence`` semantics, bad-image handling and ``metainfo['classes']``.
+    ``classes_subset`` / ``min_confidence`` semantics, bad-image handling and ``metainfo['classes']``. An index of
+    no sample, or a ``subset_size`` count above its samples (above those the label rules leave: found by the count's
+    pass), is an error.
 
     Each rank and data loader worker reads its own shards (shard ``i`` of the epoch's shard order goes to global
     worker ``i % (world_size * num_workers)``, global worker ``rank * num_workers + worker_id``), so an epoch
@@ -183,6 +185,7 @@ class JFTShardDataset(JFTDataOptions, IterableDataset):
         self.shard_urls = [n if _is_url(n) else (root + n if _is_url(root) else osp.join(root, n))
                            for n, _ in self.shards]
         self.num_samples = int(index['num_samples'])
+        self._check_size(self.index_file, self.num_samples)
         self.shuffle, self.shuffle_buffer, self.seed = shuffle, shuffle_buffer, seed
         self.rank, self.world_size = rank, world_size
         self.test_mode = test_mode
@@ -257,13 +260,23 @@ class JFTShardDataset(JFTDataOptions, IterableDataset):
         if self.subset_size is None:
             return None, None
         fraction, count = parse_size(self.subset_size)
-        if fraction is not None:
+        if fraction is not None:  # of the images the label rules leave: at most num_samples
+            self._warn_small_subset(self.index_file, self.num_samples)
             return fraction_threshold(fraction), None
         if is_distributed() and self.rank is None:  # one rank counts (or reads the cache), the others are told
-            entry = [self._cached_count(count) if get_rank() == 0 else None]
+            entry = [None]
+            if get_rank() == 0:
+                try:
+                    entry = [self._cached_count(count)]
+                except ValueError as e:  # every rank raises it, none waits for the others
+                    entry = [dict(error=str(e))]
             broadcast_object_list(entry, src=0)
-            return entry[0]['threshold'], entry[0]['tied']
-        entry = self._cached_count(count)
+            entry = entry[0]
+            if 'error' in entry:
+                raise ValueError(entry['error'])
+        else:
+            entry = self._cached_count(count)
+        self._warn_small_subset(self.index_file, entry['images'], count)
         return entry['threshold'], entry['tied']
 
     def _cached_count(self, count: int) -> dict:
@@ -275,7 +288,7 @@ class JFTShardDataset(JFTDataOptions, IterableDataset):
         if osp.exists(cache_file):
             with open(cache_file, encoding='utf-8') as f:
                 cache = json.load(f)
-            if key in cache:
+            if 'images' in cache.get(key, {}):
                 return cache[key]
         entry = self._count_pass(count)
         cache[key] = entry
@@ -302,15 +315,14 @@ class JFTShardDataset(JFTDataOptions, IterableDataset):
         rules keep are spilled to a temporary file (8 bytes an image) and read back in chunks
         (:func:`~mmjft.datasets.subset.count_threshold`), so memory does not grow with the index."""
         t, n, below, equal = spilled_count_cut((k for _, k in self._candidates()), count)
-        if not n:
-            raise ValueError(f'{self.index_file}: no image is left for the subset')
+        self._check_size(self.index_file, self.num_samples, n)
         need = count - below
         tied = None
         if count < n and equal > need:  # ties at the cut: JFTDataset's path order
             tied = sorted(p for p, k in self._candidates() if k == t)[:need]
         print_log(f'{type(self).__name__} {self.index_file}: subset of {count} of {n} images: key threshold '
                   f'{t}', logger='current')
-        return dict(threshold=int(t), tied=tied)
+        return dict(threshold=int(t), tied=tied, images=n)
 
     def _in_subset(self, path: str) -> bool:
         if self._threshold is None:
