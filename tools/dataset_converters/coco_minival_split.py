@@ -20,12 +20,17 @@ Example::
         mscoco_minival_ids.txt data/coco/annotations \\
         --train-json data/coco/annotations/instances_train2014.json
 
-Only the standard library is used (no torch / mmengine import), so it is quick on the full 2014 files.
+The outputs are written aside and renamed into place together at the end, so a failed run leaves earlier outputs as
+they were; an output that is one of the inputs, and a minival without images, are errors.
+
+Only the standard library is used (no torch / mmengine import, hence no mmjft import either: ``import mmjft`` loads
+torch), so it is quick on the full 2014 files; the write-aside-and-rename is mmjft.utils.atomic's, in a few lines.
 """
 import argparse
 import json
 import os
 import os.path as osp
+import secrets
 import sys
 import time
 
@@ -132,16 +137,39 @@ def _load(path):
         return json.load(f)
 
 
-def _dump(obj, path):
-    tmp = path + '.tmp'
-    with open(tmp, 'w', encoding='utf-8') as f:
-        json.dump(obj, f, separators=(',', ':'))
-    os.replace(tmp, path)
+def _same_file(a, b):
+    return osp.samefile(a, b) if osp.exists(a) and osp.exists(b) else osp.abspath(a) == osp.abspath(b)
+
+
+def _dump_all(outputs):
+    """Write ``{path: COCO dict}`` under temporary names, then rename them all into place (none on an error)."""
+    staged = []
+    try:
+        for path, obj in outputs.items():
+            folder, name = osp.split(osp.abspath(path))
+            staged.append((osp.join(folder, f'.{name}.tmp-{os.getpid()}-{secrets.token_hex(4)}'), path))
+            with open(staged[-1][0], 'w', encoding='utf-8') as f:
+                json.dump(obj, f, separators=(',', ':'))
+    except BaseException:
+        for tmp, _ in staged:
+            if osp.exists(tmp):
+                os.remove(tmp)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
 
 
 def run(val_json, ids_file, out_dir, train_json=None, allow_missing=False, log=print):
     """Do the whole split; returns ``{output name: (num images, num annotations)}`` and the missing ids."""
+    names = [MINIVAL_NAME, REST_NAME] + ([JOINED_NAME] if train_json is not None else [])
+    for out in (osp.join(out_dir, n) for n in names):
+        for inp in (p for p in (val_json, ids_file, train_json) if p is not None):
+            if _same_file(inp, out):
+                raise SplitError(f'the output {out} is the input {inp}: writing it would destroy the input; choose '
+                                 'another OUT_DIR')
     ids, dups = read_id_file(ids_file)
+    if not ids:
+        raise SplitError(f'{ids_file}: no image id (an empty file?)')
     if dups:
         log(f'warning: {ids_file} lists {dups} ids more than once (counted once)')
     val = _load(val_json)
@@ -149,15 +177,15 @@ def run(val_json, ids_file, out_dir, train_json=None, allow_missing=False, log=p
     if missing:
         log(f'warning: skipped {len(missing)} ids of {ids_file} that are not images of {val_json}; '
             f'first few: {missing[:10]}')
+    if not minival['images']:
+        raise SplitError(f'no id of {ids_file} is an image of {val_json}: minival would be empty')
     outputs = {MINIVAL_NAME: minival, REST_NAME: rest}
     if train_json is not None:
         outputs[JOINED_NAME] = join_coco(_load(train_json), rest, first_name=train_json,
                                          second_name=f'{val_json} minus minival')
     os.makedirs(out_dir, exist_ok=True)
-    counts = {}
-    for name, coco in outputs.items():
-        _dump(coco, osp.join(out_dir, name))
-        counts[name] = (len(coco['images']), len(coco.get('annotations', [])))
+    _dump_all({osp.join(out_dir, name): coco for name, coco in outputs.items()})
+    counts = {name: (len(coco['images']), len(coco.get('annotations', []))) for name, coco in outputs.items()}
     return counts, missing
 
 

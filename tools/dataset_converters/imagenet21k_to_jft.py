@@ -7,12 +7,14 @@ mmjft/datasets/converters/imagenet21k.py.
 
 timm's wheel carries the 21,843-wnid list: timm/data/_info/imagenet21k_goog_synsets.txt. WordNet: Debian's
 wordnet-base. Writes OUT_DIR/{classes.txt, class_names.txt, hierarchy.json, conversion_report.json} and, from a
-folder, train.jsonl / val.jsonl.
+folder, train.jsonl / val.jsonl, all renamed into place at the end (a failed run leaves a previous conversion as it
+was).
 """
 import argparse
 import sys
 
 from mmjft.datasets.converters import ConversionError, convert_imagenet21k
+from mmjft.datasets.converters.common import range_arg
 from mmjft.datasets.converters.imagenet21k import DEFAULT_DATA_NOUN
 
 
@@ -23,9 +25,10 @@ def main(argv=None):
     p.add_argument('--data-noun', default=DEFAULT_DATA_NOUN)
     p.add_argument('--hierarchy', default='collapse', choices=['collapse', 'full'],
                    help='collapse: drop imageless single-child ancestors; full: keep every WordNet ancestor')
-    p.add_argument('--val-fraction', type=float, default=0.0)
+    p.add_argument('--val-fraction', type=range_arg(0, 1, high_open=True), default=0.0,
+                   help='from a folder: fraction of the images written to val.jsonl, in [0, 1)')
     p.add_argument('--split-seed', type=int, default=0)
-    p.add_argument('--max-bad-fraction', type=float, default=0.001)
+    p.add_argument('--max-bad-fraction', type=range_arg(0, 1), default=0.001)
     p.add_argument('--show-bad', type=int, default=10)
     a = p.parse_args(argv)
     try:

@@ -10,12 +10,15 @@ JFT classes that match ImageNet (941 of 1000).
 
 Entries match class ids exactly, else display names (--names, aligned with the classes file; case and '_'
 ignored; comma-separated synonyms tried in turn). Unmatched and ambiguous entries are counted and the first shown.
+OUT is written aside and renamed into place at the end; OUT being an input, and a list that matches no class, are
+errors (nothing is written).
 """
 import argparse
 import sys
 
-from mmjft.datasets.converters import match_classes
+from mmjft.datasets.converters import ConversionError, match_classes
 from mmjft.structures import load_classes
+from mmjft.utils.atomic import atomic_open, refuse_overwriting_inputs
 
 
 def read_entries(path, column):
@@ -34,6 +37,10 @@ def main(argv=None):
     p.add_argument('--min-matched', type=float, default=0.0, help='fail below this fraction of entries matched')
     p.add_argument('--show', type=int, default=10)
     a = p.parse_args(argv)
+    try:
+        refuse_overwriting_inputs([a.classes, a.wanted, a.names], [a.out], ConversionError)
+    except ConversionError as e:
+        sys.exit(f'error: {e}')
     classes = load_classes(a.classes)
     names = None
     if a.names:
@@ -41,16 +48,21 @@ def main(argv=None):
             names = [line.rstrip('\n') for line in f]
     wanted = read_entries(a.wanted, a.column)
     matched, missing, ambiguous = match_classes(classes, wanted, names)
-    with open(a.out, 'w', encoding='utf-8') as f:
-        f.writelines(f'{c}\n' for c in matched)
     print(f'{len(matched)} of {len(wanted)} entries matched -> {a.out}; {len(missing)} unmatched, '
           f'{len(ambiguous)} ambiguous')
     if missing:
         print('unmatched (first): ' + '; '.join(missing[:a.show]))
     if ambiguous:
         print('ambiguous (first): ' + '; '.join(f'{k} -> {v}' for k, v in list(ambiguous.items())[:a.show]))
+    if not matched:
+        hint = '' if a.names else ' (display names match with --names class_names.txt)'
+        sys.exit(f'error: no entry of {a.wanted} (column {a.column}) matches a class of {a.classes}{hint}; {a.out} '
+                 'not written')
     if len(matched) < a.min_matched * len(wanted):
-        sys.exit(f'error: {len(matched)} matched, below --min-matched {a.min_matched} of {len(wanted)}')
+        sys.exit(f'error: {len(matched)} matched, below --min-matched {a.min_matched} of {len(wanted)}; {a.out} not '
+                 'written')
+    with atomic_open(a.out) as f:
+        f.writelines(f'{c}\n' for c in matched)
 
 
 if __name__ == '__main__':

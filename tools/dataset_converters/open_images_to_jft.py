@@ -11,12 +11,15 @@ mmjft/datasets/converters/open_images.py for the rules (human negatives, Part li
         [--img-template '{folder}/{image_id}.jpg'] [--extra-parents parents.json] [--max-bad-fraction 0.001]
 
 Every label CSV must be sorted by ImageID (the official files are). Writes OUT_DIR/{classes.txt, class_names.txt,
-hierarchy.json, train.jsonl, val.jsonl, conversion_report.json}.
+hierarchy.json, train.jsonl, val.jsonl, conversion_report.json}, all renamed into place at the end: a failed run
+leaves a previous conversion as it was. The same file (or ImageID) on both the training and validation side, an empty
+label file and a conversion without training images are errors.
 """
 import argparse
 import sys
 
 from mmjft.datasets.converters import ConversionError, convert_open_images
+from mmjft.datasets.converters.common import range_arg
 
 
 def main(argv=None):
@@ -29,13 +32,15 @@ def main(argv=None):
     p.add_argument('--val-labels', nargs='*', default=[], help='validation label CSVs (else a hash split)')
     p.add_argument('--sources', default='both', choices=['machine', 'human', 'both'])
     p.add_argument('--val-sources', default='human', choices=['machine', 'human', 'both'])
-    p.add_argument('--min-confidence', type=float, default=0.5, help='machine labels below it are dropped')
-    p.add_argument('--val-fraction', type=float, default=0.01, help='held out when there is no --val-labels')
+    p.add_argument('--min-confidence', type=range_arg(0, 1), default=0.5,
+                   help='machine labels below it are dropped, in [0, 1]')
+    p.add_argument('--val-fraction', type=range_arg(0, 1, high_open=True), default=0.01,
+                   help='held out when there is no --val-labels, in [0, 1)')
     p.add_argument('--split-seed', type=int, default=0)
     p.add_argument('--img-template', default='{folder}/{image_id}.jpg')
     p.add_argument('--train-folder', default='train')
     p.add_argument('--val-folder', default='validation')
-    p.add_argument('--max-bad-fraction', type=float, default=0.001)
+    p.add_argument('--max-bad-fraction', type=range_arg(0, 1), default=0.001)
     p.add_argument('--show-bad', type=int, default=10)
     a = p.parse_args(argv)
     try:

@@ -21,8 +21,14 @@ index (``test_mode``): evaluate it with JFTDataset.
 Images are not opened: the index is built from the JSONL alone (for 300M images in minutes, not days); a missing or
 corrupt image is skipped and counted by the dataset when it is read, as JFTDataset does. Deterministic: the same
 files give byte-identical arrays and header.
+
+Atomic: the arrays are written aside and named after their generation, the header is renamed over the old one last
+(see :mod:`.index`), so a failed compilation leaves the previous index whole. The output folder may be the data
+folder: a classes or hierarchy file that lies there is named by the header, not copied onto itself. A JSONL without
+a sample is an error.
 """
 import hashlib
+import json
 import os
 import os.path as osp
 import shutil
@@ -30,9 +36,11 @@ from typing import Optional
 
 import numpy as np
 
+from mmjft.utils.atomic import Staging, file_sha1, refuse_overwriting_inputs, stage_copy
+
 from ..jsonl_record import parse_jsonl_record
 from ..label_space import LabelRule, stored_label_space
-from .index import ArrayFiles, write_header
+from .index import HEADER_FILE, ArrayFiles, write_header
 
 
 def compile_jsonl_index(ann_file: str, classes_file: str, out_dir: str, hierarchy_file: Optional[str] = None,
@@ -41,22 +49,55 @@ def compile_jsonl_index(ann_file: str, classes_file: str, out_dir: str, hierarch
 
     Args:
         ann_file, classes_file, hierarchy_file: JFTDataset's files (absolute or relative to the working directory).
-        out_dir: output folder (created); an index already there is overwritten, its selection cache removed.
+        out_dir: output folder (created); an index already there is replaced when this one is complete (its arrays
+            and selection cache removed), and stays as it was when this compilation fails.
         labels: ``'raw'`` or ``'expanded'`` (see the module docstring).
         min_confidence: for ``'expanded'`` only: labels under it are dropped before expansion.
         chunk_lines: JSONL lines parsed per chunk (the writer's memory).
     """
     if chunk_lines < 1:
         raise ValueError(f'chunk_lines must be positive, got {chunk_lines}')
+    header_path = osp.join(out_dir, HEADER_FILE)
+    refuse_overwriting_inputs([ann_file, classes_file, hierarchy_file], [header_path])
     hierarchy = stored_label_space(classes_file, hierarchy_file, labels, min_confidence)
     rule = LabelRule(hierarchy, min_confidence)  # 'expanded': min_confidence and the ancestors, at compilation
     os.makedirs(out_dir, exist_ok=True)
-    shutil.rmtree(osp.join(out_dir, 'cache'), ignore_errors=True)  # selections of a previous index
-    shutil.copyfile(classes_file, osp.join(out_dir, 'classes.txt'))
-    if hierarchy_file is not None:
-        shutil.copyfile(hierarchy_file, osp.join(out_dir, 'hierarchy.json'))
+    replaceable = _label_space_names(header_path)
     names = ['paths', 'path_offsets', 'label_indptr', 'label_ids'] + (['label_conf'] if labels == 'raw' else [])
-    files = ArrayFiles(out_dir, names)
+    with Staging() as stage:  # the label space copies, renamed into place once the arrays are complete
+        classes_name = stage_copy(classes_file, out_dir, 'classes.txt', stage, replaceable)
+        hierarchy_name = (None if hierarchy_file is None else
+                          stage_copy(hierarchy_file, out_dir, 'hierarchy.json', stage, replaceable))
+        files = ArrayFiles(out_dir, names)
+        try:
+            stats, source_sha1 = _write_arrays(files, ann_file, hierarchy, rule, labels, chunk_lines)
+            arrays = files.close()
+        except BaseException:
+            files.discard()
+            raise
+    digests = {n: file_sha1(osp.join(out_dir, n)) for n in (classes_name, hierarchy_name) if n is not None}
+    header = dict(num_samples=stats['lines'], labels=labels, min_confidence=float(min_confidence),
+                  num_classes=hierarchy.num_classes, classes_file=classes_name, hierarchy_file=hierarchy_name,
+                  source=osp.basename(ann_file), source_sha1=source_sha1, generation=files.generation,
+                  label_space_sha1=digests, arrays=arrays, stats=stats)
+    index_file = write_header(out_dir, header)
+    shutil.rmtree(osp.join(out_dir, 'cache'), ignore_errors=True)  # selections of the replaced index
+    return dict(header, index_file=index_file)
+
+
+def _label_space_names(header_path: str) -> set:
+    """The label space files the index being replaced names (its copies may be replaced)."""
+    try:
+        with open(header_path, 'rb') as f:
+            old = json.loads(f.read())
+        return {old[k] for k in ('classes_file', 'hierarchy_file') if isinstance(old.get(k), str)}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def _write_arrays(files: ArrayFiles, ann_file: str, hierarchy, rule: LabelRule, labels: str,
+                  chunk_lines: int) -> tuple:
+    """Stream ``ann_file`` into ``files``; return the stats and the JSONL's sha1."""
     files.append('path_offsets', [0])
     files.append('label_indptr', [0])
     stats = dict(lines=0, blank_lines=0, raw_labels=0, dropped_low_confidence=0, labels=0, empty_label_images=0,
@@ -113,10 +154,7 @@ def compile_jsonl_index(ann_file: str, classes_file: str, out_dir: str, hierarch
                 flush()
     if chunk:
         flush()
-    arrays = files.close()
-    header = dict(num_samples=stats['lines'], labels=labels, min_confidence=float(min_confidence),
-                  num_classes=hierarchy.num_classes, classes_file='classes.txt',
-                  hierarchy_file='hierarchy.json' if hierarchy_file is not None else None,
-                  source=osp.basename(ann_file), source_sha1=digest.hexdigest(), arrays=arrays, stats=stats)
-    index_file = write_header(out_dir, header)
-    return dict(header, index_file=index_file)
+    if not stats['lines']:
+        raise ValueError(f'{ann_file}: no sample ({stats["blank_lines"]} blank lines): an index needs at least one '
+                         'JSONL line')
+    return stats, digest.hexdigest()

@@ -17,7 +17,9 @@ are counted, the first ones shown, and dropped, unless their fraction passes the
 
 Outputs in ``out_dir``: ``classes.txt`` (the input's wnids in input order, then the added ancestors sorted, so the
 first ids are the input's), ``class_names.txt`` (each synset's first lemma), ``hierarchy.json``, the JSONL files
-when images were listed, and ``conversion_report.json`` (depth, fan-out, nodes with several parents).
+when images were listed, and ``conversion_report.json`` (depth, fan-out, nodes with several parents). They are
+written aside and renamed into place at the end (the report last): a failed run leaves a previous conversion as it
+was. An image folder without images is an error.
 """
 import json
 import os
@@ -26,7 +28,10 @@ import re
 import time
 from collections.abc import Sequence
 
-from .common import BadRows, ConversionError, hash_is_val, write_label_space, write_report
+from mmjft.utils.atomic import Staging, refuse_overwriting_inputs
+
+from .common import (CLASS_NAMES_NAME, CLASSES_NAME, HIERARCHY_NAME, REPORT_NAME, BadRows, ConversionError,
+                     check_range, hash_is_val, write_label_space, write_report)
 
 __all__ = ['WordNet', 'wordnet_hierarchy', 'convert_imagenet21k', 'read_wnid_list', 'DEFAULT_DATA_NOUN']
 
@@ -179,9 +184,13 @@ def convert_imagenet21k(source: str,
     Returns:
         dict: the report (also in ``conversion_report.json``).
     """
+    check_range('val_fraction', val_fraction, 0, 1, high_open=True)
+    is_folder = osp.isdir(source)
+    outputs = [osp.join(out_dir, n) for n in (CLASSES_NAME, CLASS_NAMES_NAME, HIERARCHY_NAME, REPORT_NAME,
+                                              'train.jsonl', 'val.jsonl')]
+    refuse_overwriting_inputs([source, data_noun], outputs, ConversionError)
     t0 = time.perf_counter()
     bad = BadRows('wnids', max_bad_fraction, show_bad, check_after=0)
-    is_folder = osp.isdir(source)
     wnids = _folder_wnids(source, bad) if is_folder else read_wnid_list(source, bad)
     wordnet = WordNet(data_noun)
     try:
@@ -198,15 +207,16 @@ def convert_imagenet21k(source: str,
         wordnet.close()
     if not found:
         raise ConversionError(f'{source}: no usable wnid')
-    hierarchy = write_label_space(out_dir, classes, parents, [lemmas[c] for c in classes])
-    hstats = hierarchy.stats()
-    counts = {}
-    if is_folder:
-        counts = _write_image_lists(source, found, out_dir, val_fraction, split_seed)
-    report = dict(source=source, mode=mode, input_wnids=len(wnids), classes_with_images=len(found),
-                  added_ancestors=len(classes) - len(found), hierarchy=hstats, bad_wnids=bad.summary(),
-                  images=counts, seconds=round(time.perf_counter() - t0, 2))
-    write_report(out_dir, report)
+    with Staging() as stage:  # renamed into place at the end, the report last; nothing on an error
+        hierarchy = write_label_space(out_dir, classes, parents, [lemmas[c] for c in classes], stage)
+        hstats = hierarchy.stats()
+        counts = {}
+        if is_folder:
+            counts = _write_image_lists(source, found, out_dir, val_fraction, split_seed, stage)
+        report = dict(source=source, mode=mode, input_wnids=len(wnids), classes_with_images=len(found),
+                      added_ancestors=len(classes) - len(found), hierarchy=hstats, bad_wnids=bad.summary(),
+                      images=counts, seconds=round(time.perf_counter() - t0, 2))
+        write_report(out_dir, report, stage)
     if bad.count:
         log(f'skipped {bad.count} bad wnids {bad.by_reason}; first ones:\n  ' + '\n  '.join(bad.first))
     log(f'{len(found)} classes + {len(classes) - len(found)} ancestors ({mode}): max depth {hstats["max_depth"]}, '
@@ -217,14 +227,17 @@ def convert_imagenet21k(source: str,
     return report
 
 
-def _write_image_lists(root: str, wnids: Sequence[str], out_dir: str, val_fraction: float, seed: int) -> dict:
+def _write_image_lists(root: str, wnids: Sequence[str], out_dir: str, val_fraction: float, seed: int,
+                       stage: Staging) -> dict:
     counts = dict(train=0, val=0)
-    with open(osp.join(out_dir, 'train.jsonl'), 'w', encoding='utf-8') as ftrain, \
-            open(osp.join(out_dir, 'val.jsonl'), 'w', encoding='utf-8') as fval:
+    with stage.open(osp.join(out_dir, 'train.jsonl')) as ftrain, stage.open(osp.join(out_dir, 'val.jsonl')) as fval:
         for w in wnids:
             paths = sorted(f'{w}/{n}' for n in os.listdir(osp.join(root, w))
                            if n.lower().endswith(IMAGE_EXTENSIONS))
             for p, v in zip(paths, hash_is_val(paths, val_fraction, seed)):
                 (fval if v else ftrain).write(json.dumps(dict(img_path=p, labels=[w])) + '\n')
                 counts['val' if v else 'train'] += 1
+    if not counts['train']:
+        raise ConversionError(f'{root}: no training image ({counts["val"]} for validation) in the folders of '
+                              f'{len(wnids)} wnids (extensions {", ".join(IMAGE_EXTENSIONS)}, any case)')
     return counts

@@ -10,7 +10,11 @@ frequencies :func:`zipf_weights`.
 Zipf resampling only subsamples (no image is duplicated): an image counts for its main class (its most confident
 label, else its first); the class of current rank k keeps ``scale * k ** -exponent / sum`` of its images, with the
 largest scale every class can afford (``min_count`` leaves classes rarer than it out of that bound, kept whole).
-Images without labels are written unchanged.
+The exponent is >= 0: 0 asks for equal frequencies (every class cut to the rarest bounding class), a larger one for a
+longer tail. Images without labels are written unchanged.
+
+The output is written aside and renamed over ``dst`` at the end (a failed run leaves a previous file as it was); an
+output that is one of the inputs, and an input without images, are errors.
 """
 import json
 from collections import Counter
@@ -18,7 +22,9 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from .common import ConversionError
+from mmjft.utils.atomic import atomic_open, refuse_overwriting_inputs
+
+from .common import ConversionError, check_range
 
 MODES = ('random', 'sibling')
 
@@ -85,7 +91,7 @@ def sibling_pools(classes: List[str], hierarchy: Dict[str, List[str]]) -> Dict[s
 
 def _records(path, classes):
     """(line number, record with its labels as class names: integer ids, which the JFT format allows, resolved)."""
-    with open(path) as f:
+    with open(path, encoding='utf-8') as f:
         for lineno, line in enumerate(f, 1):
             if not line.strip():
                 continue
@@ -114,6 +120,8 @@ def _main_class(rec) -> Optional[str]:
 
 def zipf_keep_fractions(counts: Dict[str, int], exponent: float, min_count: int = 1) -> Dict[str, float]:
     """class -> fraction of its images to keep so that frequencies by rank follow ``k ** -exponent``."""
+    check_range('zipf_exponent', exponent, 0)
+    check_range('min_count', min_count, 0)
     ranked = sorted(counts, key=lambda c: (-counts[c], c))
     weights = zipf_weights(len(ranked), exponent)
     bounded = [(c, w) for c, w in zip(ranked, weights) if counts[c] >= min_count]
@@ -136,15 +144,19 @@ def inject_label_noise(src: str, dst: str, classes: List[str], hierarchy: Option
         noise: probability that a kept label is replaced by a wrong one.
         mode: 'random' (any class) or 'sibling' (another child of the label's parents).
         recall_drop: probability that a label is dropped (the recall side of machine labels).
-        zipf_exponent: resample class frequencies to this exponent (None: keep every image).
-        min_count: classes with fewer images do not bound the Zipf scale (kept whole).
+        zipf_exponent: resample class frequencies to this exponent, >= 0 (None: keep every image; 0: equal
+            frequencies).
+        min_count: classes with fewer images do not bound the Zipf scale (kept whole); >= 0.
         seed: everything random follows it (and the input order).
     """
     if mode not in MODES:
         raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
-    for name, p in (('noise', noise), ('recall_drop', recall_drop)):
-        if not 0 <= p <= 1:
-            raise ValueError(f'{name} must be in [0, 1], got {p}')
+    check_range('noise', noise, 0, 1)
+    check_range('recall_drop', recall_drop, 0, 1)
+    if zipf_exponent is not None:
+        check_range('zipf_exponent', zipf_exponent, 0)
+    check_range('min_count', min_count, 0)
+    refuse_overwriting_inputs([src], [dst], ConversionError)
     if mode == 'sibling' and not hierarchy:
         raise ValueError("mode='sibling' needs the class hierarchy")
     index = {c: i for i, c in enumerate(classes)}
@@ -163,7 +175,7 @@ def inject_label_noise(src: str, dst: str, classes: List[str], hierarchy: Option
     noise_rng, zipf_rng = np.random.default_rng([seed, 0]), np.random.default_rng([seed, 1])
     stats = Counter()
     counts_after: Counter = Counter()
-    with open(dst, 'w') as out:
+    with atomic_open(dst) as out:
         for lineno, rec in _records(src, classes):  # pass 2
             stats['images_in'] += 1
             labels = rec.get('labels') or []
@@ -201,6 +213,8 @@ def inject_label_noise(src: str, dst: str, classes: List[str], hierarchy: Option
             stats['images_out'] += 1
             if main is not None:
                 counts_after[main] += 1
+        if not stats['images_in']:
+            raise ConversionError(f'{src}: no image (an empty JSONL?); nothing to write to {dst}')
     report = dict(src=src, dst=dst, seed=seed, mode=mode, noise=noise, recall_drop=recall_drop,
                   zipf_exponent=zipf_exponent, min_count=min_count, **{k: int(v) for k, v in sorted(stats.items())})
     for key in ('labels_in', 'labels_replaced', 'labels_dropped', 'labels_kept', 'labels_merged',

@@ -7,35 +7,42 @@ Inputs (the official files):
   ``Confidence`` is a score in [0, 1]; any other source (``verification``, ``crowdsource-verified``, ...) is a
   human verification, ``Confidence`` 1 (present) or 0 (verified absent). The files are streamed row by row (the
   machine file has 100M+ rows) and merged by ``ImageID``: each must be sorted by it, as the official files are
-  (a row out of order is an error naming file:line; ``LC_ALL=C sort`` fixes a file).
+  (a row out of order is an error naming file:line; ``LC_ALL=C sort`` fixes a file). A file without label rows is
+  an error naming it.
 * the class descriptions CSV ``LabelName,DisplayName`` (with or without that header): the classes, in file order.
+  Every CSV is read as UTF-8 with an optional byte-order mark (dropped).
 * optionally the hierarchy JSON, a tree ``{"LabelName": ..., "Subcategory": [...], "Part": [...]}``. Only
   ``Subcategory`` is is-a: ``Part`` (part-of) lists never give ancestors. A tree node that is not a class (the
   root, ``/m/0bl9f`` 'Entity', is not among the image-level classes) is dropped and its children hang under its
   own parents (or become roots). The tree covers only the 600 boxable classes: the others are roots, unless an
   extra parents file ``{child: [parents]}`` (JSON, class ids) hangs them somewhere.
 
-Per image: human-verified negatives (Confidence 0) are never positives, whatever a machine says; positives are the
+Per image: human-verified negatives (Confidence 0) are never positives, whatever a machine or another human says
+(a class humans both confirm and reject is a negative, counted as ``human_conflicts``); positives are the
 human-verified ones and/or the machine labels scored at least ``min_confidence`` (``sources``); every written image
 carries ``"negatives"`` (its human-verified negatives, maybe empty): Open Images is partially annotated, so its
 evaluation leaves out of an image's AP the classes nobody verified on it (see :class:`~mmjft.datasets.JFTDataset`).
 Images with neither a positive nor a negative are not written (counted). The validation images' labels come from
-``val_sources`` (human by default: machine labels are predictions, not ground truth).
+``val_sources`` (human by default: machine labels are predictions, not ground truth). The training and validation
+files must not share a file nor an ImageID (an error naming it).
 
 Outputs in ``out_dir``: ``classes.txt`` (the class ids, e.g. ``/m/0jbk``), ``class_names.txt`` (display names,
 line by line; not unique in Open Images, hence the ids as class names), ``hierarchy.json``, ``train.jsonl``,
-``val.jsonl`` and ``conversion_report.json``.
+``val.jsonl`` and ``conversion_report.json``: written aside and renamed into place at the end (the report last), so a
+failed run leaves a previous conversion as it was. A conversion that yields no training image is an error.
 """
 import csv
 import heapq
 import itertools
 import json
-import os
 import os.path as osp
 import time
 from collections.abc import Iterator, Mapping, Sequence
 
-from .common import BadRows, ConversionError, hash_is_val, write_label_space, write_report
+from mmjft.utils.atomic import Staging, refuse_overwriting_inputs, same_file
+
+from .common import (CLASS_NAMES_NAME, CLASSES_NAME, HIERARCHY_NAME, REPORT_NAME, BadRows, ConversionError,
+                     check_range, hash_is_val, write_label_space, write_report)
 
 __all__ = ['convert_open_images', 'open_images_hierarchy', 'read_class_descriptions']
 
@@ -51,7 +58,7 @@ def read_class_descriptions(path: str) -> tuple[list[str], list[str]]:
         ConversionError: on a row without two fields or a repeated id (naming file:line).
     """
     ids, names, seen = [], [], {}
-    with open(path, encoding='utf-8', newline='') as f:
+    with open(path, encoding='utf-8-sig', newline='') as f:
         for lineno, row in enumerate(csv.reader(f), 1):
             if not row or (lineno == 1 and row[:2] == ['LabelName', 'DisplayName']):
                 continue
@@ -104,12 +111,12 @@ def open_images_hierarchy(tree: Mapping, classes: Sequence[str], source: str = '
 
 
 def _rows(path: str, bad: BadRows, counter: list) -> Iterator[tuple]:
-    """(image_id, source, label, confidence text, where) of one label CSV, checked sorted by ImageID."""
-    with open(path, encoding='utf-8', newline='') as f:
+    """(image_id, source, label, confidence text, where) of one label CSV, checked sorted by ImageID and not empty."""
+    with open(path, encoding='utf-8-sig', newline='') as f:
         reader = csv.reader(f)
         header = next(reader, None)
         if header is None:
-            return
+            raise ConversionError(f'{path}: empty file, expected the header {",".join(LABEL_COLUMNS)} and label rows')
         try:
             cols = [header.index(c) for c in LABEL_COLUMNS]
         except ValueError:
@@ -131,6 +138,8 @@ def _rows(path: str, bad: BadRows, counter: list) -> Iterator[tuple]:
                     'LC_ALL=C sort -t, -k1,1 -s) > F.sorted)')
             prev = image_id
             yield image_id, row[i_src], row[i_lab], row[i_conf], path, reader.line_num
+        if reader.line_num <= 1:
+            raise ConversionError(f'{path}: no label rows after the header (an empty or truncated file?)')
 
 
 def _merged(paths: Sequence[str], bad: BadRows, counter: list) -> Iterator[tuple]:
@@ -168,10 +177,9 @@ def _fold(rows, known, bad: BadRows, stats: dict) -> _ImageLabels:
         else:
             bad.add(f'{path}:{line}', 'human Confidence neither 0 nor 1', repr(conf))
     both = img.human_pos & img.human_neg
-    if both:  # humans disagree: the class is left unjudged on this image
+    if both:  # humans disagree: the negative wins, as it wins over a machine
         stats['human_conflicts'] += len(both)
         img.human_pos -= both
-        img.human_neg -= both
     return img
 
 
@@ -238,21 +246,30 @@ def convert_open_images(label_csvs: Sequence[str],
     for name, s in (('sources', sources), ('val_sources', val_sources)):
         if s not in SOURCES:
             raise ValueError(f'{name} must be one of {SOURCES}, got {s!r}')
-    if not 0.0 <= min_confidence <= 1.0:
-        raise ValueError(f'min_confidence must lie in [0, 1], got {min_confidence}')
-    if not 0.0 <= val_fraction < 1.0:
-        raise ValueError(f'val_fraction must lie in [0, 1), got {val_fraction}')
+    check_range('min_confidence', min_confidence, 0, 1)
+    check_range('val_fraction', val_fraction, 0, 1, high_open=True)
+    if not label_csvs:
+        raise ConversionError('no training label CSV given')
+    for v in val_csvs:
+        for t in label_csvs:
+            if same_file(t, v):
+                raise ConversionError(f'{v} is given as both training and validation labels ({t}): the two splits '
+                                      'would hold the same images; pass each file to one side only')
+    outputs = [osp.join(out_dir, n) for n in (CLASSES_NAME, CLASS_NAMES_NAME, HIERARCHY_NAME, 'train.jsonl',
+                                              'val.jsonl', REPORT_NAME)]
+    refuse_overwriting_inputs([*label_csvs, *val_csvs, class_csv, hierarchy_json, extra_parents_json], outputs,
+                              ConversionError)
     t0 = time.perf_counter()
     classes, display = read_class_descriptions(class_csv)
     parents, in_tree, not_classes = {}, set(), set()
     if hierarchy_json:
-        with open(hierarchy_json, encoding='utf-8') as f:
+        with open(hierarchy_json, encoding='utf-8-sig') as f:
             parents, in_tree, not_classes = open_images_hierarchy(json.load(f), classes, hierarchy_json)
         if not_classes:
             log(f'{hierarchy_json}: {len(not_classes)} tree nodes are not classes of {class_csv} and were bridged '
                 f'(their children hang under their parents): {sorted(not_classes)[:10]}')
     if extra_parents_json:
-        with open(extra_parents_json, encoding='utf-8') as f:
+        with open(extra_parents_json, encoding='utf-8-sig') as f:
             extra = json.load(f)
         if not isinstance(extra, dict):
             raise ConversionError(f'{extra_parents_json}: expected an object {{child: [parents]}}')
@@ -263,61 +280,77 @@ def convert_open_images(label_csvs: Sequence[str],
             if unknown:
                 raise ConversionError(f'{extra_parents_json}: {unknown} are not classes of {class_csv}')
             parents[child] = sorted(set(parents.get(child, [])) | set(ps))
-    hierarchy = write_label_space(out_dir, classes, parents, display)
-    hstats = hierarchy.stats()
-    log(f'hierarchy: {len(in_tree)} of {len(classes)} classes in the tree, {hstats["num_roots"]} roots, '
-        f'max depth {hstats["max_depth"]}, {hstats["num_multi_parent"]} classes with several parents')
-
-    known = set(classes)
-    bad = BadRows('label rows', max_bad_fraction, show_bad)
-    stats = dict(human_conflicts=0, machine_labels_vetoed_by_human_negatives=0, machine_labels_below_threshold=0,
-                 images_without_labels=0)
-    counts = dict(train=0, val=0)
-    template = img_template
-    os.makedirs(out_dir, exist_ok=True)
-    outs = {s: open(osp.join(out_dir, f'{s}.jsonl'), 'w', encoding='utf-8') for s in ('train', 'val')}
-    rows_read = [0]
-    try:
-        jobs = [(label_csvs, train_folder, not val_csvs), (val_csvs, val_folder, False)]
-        for paths, folder, split_by_hash in jobs:
-            if not paths:
-                continue
-            buffer = []
-
-            def flush():
-                is_val = (hash_is_val([b[0] for b in buffer], val_fraction, split_seed) if split_by_hash
-                          else [folder == val_folder] * len(buffer))
-                for (image_id, img), v in zip(buffer, is_val):
-                    split = 'val' if v else 'train'
-                    rec = _record(img, val_sources if v else sources, min_confidence, stats)
-                    if rec is None:
-                        stats['images_without_labels'] += 1
-                        continue
-                    rec = dict(img_path=template.format(image_id=image_id, folder=folder), **rec)
-                    outs[split].write(json.dumps(rec, separators=(',', ':')) + '\n')
-                    counts[split] += 1
-                buffer.clear()
-
-            for image_id, rows in itertools.groupby(_merged(paths, bad, rows_read), key=lambda r: r[0]):
-                buffer.append((image_id, _fold(rows, known, bad, stats)))
-                if len(buffer) >= 20_000:
-                    flush()
-                    bad.check(rows_read[0])
-            flush()
-    finally:
-        for f in outs.values():
-            f.close()
-    bad.check(rows_read[0], final=True)
-    seconds = time.perf_counter() - t0
-    report = dict(classes=len(classes), classes_in_hierarchy=len(in_tree), roots=hstats['num_roots'],
-                  tree_nodes_not_classes=sorted(not_classes),
-                  hierarchy=hstats, rows=rows_read[0], bad_rows=bad.summary(), images=counts, **stats,
-                  sources=sources, val_sources=val_sources, min_confidence=min_confidence,
-                  val_split='file' if val_csvs else f'hash fraction {val_fraction} seed {split_seed}',
-                  seconds=round(seconds, 2), rows_per_second=round(rows_read[0] / max(seconds, 1e-9)))
-    write_report(out_dir, report)
+    with Staging() as stage:  # every output renamed into place at the end, the report last; none on an error
+        hierarchy = write_label_space(out_dir, classes, parents, display, stage)
+        hstats = hierarchy.stats()
+        log(f'hierarchy: {len(in_tree)} of {len(classes)} classes in the tree, {hstats["num_roots"]} roots, '
+            f'max depth {hstats["max_depth"]}, {hstats["num_multi_parent"]} classes with several parents')
+        stats = dict(human_conflicts=0, machine_labels_vetoed_by_human_negatives=0, machine_labels_below_threshold=0,
+                     images_without_labels=0)
+        bad = BadRows('label rows', max_bad_fraction, show_bad)
+        rows_read = [0]
+        with stage.open(outputs[3]) as ftrain, stage.open(outputs[4]) as fval:
+            counts = _write_splits(dict(train=ftrain, val=fval), label_csvs, val_csvs, set(classes), bad, rows_read,
+                                   stats, sources, val_sources, min_confidence, val_fraction, split_seed,
+                                   img_template, train_folder, val_folder)
+        bad.check(rows_read[0], final=True)
+        if not counts['train']:
+            raise ConversionError(f'no training image: the {rows_read[0]} label rows of {", ".join(label_csvs)} give '
+                                  f'no image with a positive or a negative of {class_csv} ({stats}, bad rows '
+                                  f'{bad.by_reason}); check the files and --sources / --min-confidence')
+        seconds = time.perf_counter() - t0
+        report = dict(classes=len(classes), classes_in_hierarchy=len(in_tree), roots=hstats['num_roots'],
+                      tree_nodes_not_classes=sorted(not_classes),
+                      hierarchy=hstats, rows=rows_read[0], bad_rows=bad.summary(), images=counts, **stats,
+                      sources=sources, val_sources=val_sources, min_confidence=min_confidence,
+                      val_split='file' if val_csvs else f'hash fraction {val_fraction} seed {split_seed}',
+                      seconds=round(seconds, 2), rows_per_second=round(rows_read[0] / max(seconds, 1e-9)))
+        write_report(out_dir, report, stage)
     if bad.count:
         log(f'skipped {bad.count} bad label rows {bad.by_reason}; first ones:\n  ' + '\n  '.join(bad.first))
     log(f'{rows_read[0]:,} rows -> {counts["train"]:,} train / {counts["val"]:,} val images in {seconds:.1f}s; '
         + ', '.join(f'{k}={v:,}' for k, v in stats.items()))
     return report
+
+
+def _write_splits(outs: dict, label_csvs, val_csvs, known: set, bad: BadRows, rows_read: list, stats: dict,
+                  sources, val_sources, min_confidence, val_fraction, split_seed, template, train_folder,
+                  val_folder) -> dict:
+    """Stream the label files into ``outs['train']`` / ``outs['val']``; return the image counts. The validation
+    files go first: their ImageIDs (a small set) are kept, and a training ImageID among them is an error."""
+    counts = dict(train=0, val=0)
+    val_ids = set()
+    jobs = [(val_csvs, val_folder, False, True), (label_csvs, train_folder, not val_csvs, False)]
+    for paths, folder, split_by_hash, is_val_job in jobs:
+        if not paths:
+            continue
+        buffer = []
+
+        def flush():
+            is_val = (hash_is_val([b[0] for b in buffer], val_fraction, split_seed) if split_by_hash
+                      else [folder == val_folder] * len(buffer))
+            for (image_id, img), v in zip(buffer, is_val):
+                split = 'val' if v else 'train'
+                rec = _record(img, val_sources if v else sources, min_confidence, stats)
+                if rec is None:
+                    stats['images_without_labels'] += 1
+                    continue
+                rec = dict(img_path=template.format(image_id=image_id, folder=folder), **rec)
+                outs[split].write(json.dumps(rec, separators=(',', ':')) + '\n')
+                counts[split] += 1
+            buffer.clear()
+
+        for image_id, rows in itertools.groupby(_merged(paths, bad, rows_read), key=lambda r: r[0]):
+            if is_val_job:
+                val_ids.add(image_id)
+            elif image_id in val_ids:
+                raise ConversionError(
+                    f'ImageID {image_id!r} has labels both in the training files ({", ".join(label_csvs)}) and in '
+                    f'the validation files ({", ".join(val_csvs)}): the splits must not share images; remove it '
+                    'from one side')
+            buffer.append((image_id, _fold(rows, known, bad, stats)))
+            if len(buffer) >= 20_000:
+                flush()
+                bad.check(rows_read[0])
+        flush()
+    return counts

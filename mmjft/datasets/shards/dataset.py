@@ -24,7 +24,7 @@ from ..loading import load_or_skip, split_loading
 from ..options import JFTDataOptions, rooted
 from ..sample_seed import sample_seed, seeded
 from ..subset import parse_size, count_threshold, fraction_threshold, subset_keys
-from .convert import INDEX_FORMAT, INDEX_VERSION
+from .convert import INDEX_FORMAT, INDEX_VERSION, check_shard_index
 
 
 class _LoadFromShardBytes:
@@ -175,6 +175,7 @@ class JFTShardDataset(JFTDataOptions, IterableDataset):
         index = json.loads(raw)
         if not isinstance(index, dict) or index.get('format') != INDEX_FORMAT or index.get('version') != INDEX_VERSION:
             raise ValueError(f'{self.index_file}: not a {INDEX_FORMAT} index of version {INDEX_VERSION}')
+        check_shard_index(self.index_file, index, shard_root)  # its label space and shards are this conversion's
         self._refuse_jsonl_only(self.index_file, index, index.get('partially_annotated_images', 0), test_mode)
         self.classes_file, hierarchy = index_label_space(self.index_file, index, self.expand_hierarchy,
                                                          self.min_confidence)

@@ -6,7 +6,7 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from conftest import mini_jft_lines
+from conftest import mini_jft_lines, run_tool_main
 from mmjft.datasets import JFTCompiledDataset, compile_jsonl_index
 from mmjft.datasets.compiled.index import map_arrays, read_header
 
@@ -75,9 +75,72 @@ def test_bad_line_names_file_and_line(mini_jft, lines, tmp_path, bad, match):
 
 def test_truncated_array_is_named(mini_jft, lines, tmp_path):
     header = compile_(mini_jft, tmp_path, ''.join(lines))
-    ids = osp.join(osp.dirname(header['index_file']), 'label_ids.i2')
+    ids = osp.join(osp.dirname(header['index_file']), header['arrays']['label_ids']['file'])
     with open(ids, 'r+b') as f:
         f.truncate(10)
     ds = JFTCompiledDataset(index_file=header['index_file'])  # mapped lazily: the first read fails
-    with pytest.raises(ValueError, match='label_ids.i2: 10 bytes, the index header says'):
+    with pytest.raises(ValueError, match=r'label_ids-\w+\.i2: 10 bytes, the index header says'):
         ds.get_data_info(0)
+
+
+def tiny(folder, labels, name='train.jsonl'):
+    """A data folder: classes a <- b, c and a JSONL of one image per entry of ``labels`` (class ids)."""
+    folder.mkdir(exist_ok=True)
+    (folder / 'classes.txt').write_text('a\nb\nc\n')
+    (folder / 'hierarchy.json').write_text('{"b": ["a"], "c": ["a"]}')
+    (folder / name).write_text(''.join(json.dumps(dict(img_path=f'{i}.jpg', labels=[c])) + '\n'
+                                       for i, c in enumerate(labels)))
+    return [str(folder / name), str(folder / 'classes.txt'), str(folder / 'hierarchy.json')]
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def test_compiling_into_the_data_folder_uses_its_label_space(tmp_path):
+    ann, classes, hierarchy = tiny(tmp_path, [1, 2])
+    header = run_tool_main('tools/dataset_converters/compile_jft_index.py',
+                           [ann, classes, tmp_path, '--hierarchy', hierarchy])
+    assert (header['classes_file'], header['hierarchy_file']) == ('classes.txt', 'hierarchy.json')
+    ds = JFTCompiledDataset(index_file=header['index_file'])
+    assert [ds.get_data_info(i)['gt_label'].tolist() for i in range(2)] == [[0, 1], [0, 2]]
+
+
+def test_failed_recompile_leaves_the_index_whole(tmp_path):
+    ann, classes, hierarchy = tiny(tmp_path, [1, 2])
+    compile_jsonl_index(ann, classes, str(tmp_path / 'idx'), hierarchy)
+    before = snapshot(tmp_path / 'idx')
+    with open(ann, 'a') as f:
+        f.write('{"img_path": "late.jpg", "labels": [9]}\n')  # fails at its last line
+    with pytest.raises(ValueError, match=r'train.jsonl:3: .*label id 9 outside'):
+        compile_jsonl_index(ann, classes, str(tmp_path / 'idx'), hierarchy)
+    assert snapshot(tmp_path / 'idx') == before  # byte-identical, and no temporary file left
+
+
+def test_a_header_never_reads_another_compilations_files(tmp_path):
+    ann, classes, hierarchy = tiny(tmp_path, [1, 2])
+    out = tmp_path / 'idx'
+    first = compile_jsonl_index(ann, classes, str(out), hierarchy)
+    old_header = (out / 'index.json').read_bytes()
+    tiny(tmp_path, [2, 1])  # the same sizes, other labels
+    second = compile_jsonl_index(ann, classes, str(out), hierarchy)
+    assert first['generation'] != second['generation']
+    assert not (out / first['arrays']['label_ids']['file']).exists()  # the replaced generation is removed
+    (out / 'index.json').write_bytes(old_header)
+    with pytest.raises(ValueError, match=r'its array file \w+-\w+\.\w+ is not in .*another compilation'):
+        JFTCompiledDataset(index_file=str(out / 'index.json'))
+    compile_jsonl_index(ann, classes, str(out), hierarchy)
+    (out / 'classes.txt').write_text('a\nc\nb\n')  # same count, other order
+    with pytest.raises(ValueError, match=r'classes.txt changed since the header was written'):
+        JFTCompiledDataset(index_file=str(out / 'index.json'))
+
+
+def test_empty_jsonl_and_writing_over_the_input_are_errors(tmp_path):
+    ann, classes, _ = tiny(tmp_path, [])
+    with pytest.raises(ValueError, match=r'train.jsonl: no sample \(0 blank lines\)'):
+        compile_jsonl_index(ann, classes, str(tmp_path / 'idx'))
+    assert not (tmp_path / 'idx' / 'index.json').exists()
+    ann, classes, _ = tiny(tmp_path, [1], name='index.json')
+    with pytest.raises(ValueError, match=r'the output .*index.json is the input'):
+        compile_jsonl_index(ann, classes, str(tmp_path))
+    assert json.loads((tmp_path / 'index.json').read_text())['img_path'] == '0.jpg'

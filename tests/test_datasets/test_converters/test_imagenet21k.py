@@ -75,3 +75,15 @@ def test_match_classes_by_id_or_name():
     classes, names = ['n1', 'n2', 'n3', 'n4'], ['Tench', 'goldfish', 'crane', 'crane']
     matched, missing, ambiguous = match_classes(classes, ['n2', 'tinca tinca, tench', 'Crane', 'zebra', 'n2'], names)
     assert matched == ['n2', 'n1'] and missing == ['zebra'] and ambiguous == {'Crane': ['n3', 'n4']}
+
+
+def test_val_fraction_out_of_range_and_a_folder_without_images_are_errors(tmp_path):
+    w = write_data_noun(tmp_path / 'data.noun')
+    (tmp_path / 'imgs' / w['dog']).mkdir(parents=True)
+    (tmp_path / 'imgs' / w['dog'] / 'notes.txt').write_text('not an image')
+    args = (str(tmp_path / 'imgs'), str(tmp_path / 'o'), str(tmp_path / 'data.noun'))
+    with pytest.raises(ValueError, match=r'val_fraction must lie in \[0, 1\), got 1.5'):
+        convert_imagenet21k(*args, val_fraction=1.5, log=lambda m: None)
+    with pytest.raises(ConversionError, match=r'imgs: no training image \(0 for validation\) in the folders of 1 '):
+        convert_imagenet21k(*args, log=lambda m: None)
+    assert not (tmp_path / 'o').exists() or not any((tmp_path / 'o').iterdir())  # no label space without images

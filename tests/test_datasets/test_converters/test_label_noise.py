@@ -82,3 +82,29 @@ def test_bad_input_names_the_line(tmp_path):
         inject_label_noise(str(src), str(tmp_path / 'o.jsonl'), CLASSES)
     with pytest.raises(ValueError, match='needs the class hierarchy'):
         inject_label_noise(str(src), str(tmp_path / 'o.jsonl'), CLASSES, mode='sibling')
+
+
+def test_ranges_same_file_empty_input_and_failed_rerun(tmp_path):
+    src = tmp_path / 'train.jsonl'
+    write_jsonl(src, n=20)
+    dst = tmp_path / 'o.jsonl'
+    for kw, match in ((dict(zipf_exponent=-1.0), r'zipf_exponent must be >= 0, got -1.0'),
+                      (dict(noise=1.5), r'noise must lie in \[0, 1\], got 1.5'),
+                      (dict(recall_drop=float('nan')), r'recall_drop must lie in \[0, 1\], got nan'),
+                      (dict(zipf_exponent=1.0, min_count=-1), r'min_count must be >= 0, got -1')):
+        with pytest.raises(ValueError, match=match):
+            inject_label_noise(str(src), str(dst), CLASSES, **kw)
+    before = src.read_bytes()
+    with pytest.raises(ConversionError, match=r'the output .*train.jsonl is the input'):
+        inject_label_noise(str(src), str(src), CLASSES)
+    assert src.read_bytes() == before
+    inject_label_noise(str(src), str(dst), CLASSES, seed=1)
+    written = dst.read_bytes()
+    src.write_text(before.decode() + '{"img_path": "late.jpg", "labels": [\n')  # fails at its last line
+    with pytest.raises(ConversionError, match=r'train.jsonl:21: malformed JSON line'):
+        inject_label_noise(str(src), str(dst), CLASSES, seed=2)
+    assert dst.read_bytes() == written and sorted(p.name for p in tmp_path.iterdir()) == ['o.jsonl', 'train.jsonl']
+    src.write_text('\n')
+    with pytest.raises(ConversionError, match=r'train.jsonl: no image'):
+        inject_label_noise(str(src), str(dst), CLASSES)
+    assert dst.read_bytes() == written

@@ -6,7 +6,7 @@ from mmjft.datasets import JFTDataset
 from mmjft.datasets.converters import ConversionError, convert_open_images, open_images_hierarchy
 from mmjft.datasets.converters.common import hash_is_val
 
-from .oi_world import MACHINE, TREE, write_oi
+from .oi_world import CLASSES_CSV, HUMAN, MACHINE, TREE, write_oi
 
 
 def read_jsonl(path):
@@ -81,3 +81,57 @@ def test_unsorted_label_file_names_file_and_line(tmp_path):
     (tmp_path / 'machine.csv').write_text('\n'.join([lines[0], lines[4], lines[1]]) + '\n')
     with pytest.raises(ConversionError, match=r"machine.csv:3: ImageID 'img1' comes after 'img3'"):
         convert_open_images(oi['labels'], oi['classes'], str(tmp_path / 'o'), log=lambda m: None)
+
+
+def quiet(m):
+    pass
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_human_negative_wins_and_byte_order_marks_are_dropped(tmp_path):
+    oi = write_oi(tmp_path)
+    (tmp_path / 'classes.csv').write_text('\ufeff' + CLASSES_CSV, encoding='utf-8')
+    conflict = HUMAN.replace('img1,verification,/m/c,0\n',
+                             'img1,verification,/m/c,0\nimg1,crowdsource-verified,/m/c,1\n')
+    (tmp_path / 'human.csv').write_text('\ufeff' + conflict, encoding='utf-8')  # and the machine scores /m/c 0.9
+    rep = convert_open_images(oi['labels'], oi['classes'], str(tmp_path / 'o'), val_fraction=0.0,
+                              max_bad_fraction=0.2, log=quiet)
+    img1 = read_jsonl(tmp_path / 'o' / 'train.jsonl')['train/img1.jpg']
+    assert img1['labels'] == ['/m/d', '/m/t'] and img1['negatives'] == ['/m/c'] and rep['human_conflicts'] == 1
+    assert (tmp_path / 'o' / 'classes.txt').read_text().splitlines()[:2] == ['/m/a', '/m/d']
+
+
+def test_overlapping_splits_empty_files_and_no_image_are_errors(tmp_path):
+    oi = write_oi(tmp_path)
+    kw = dict(class_csv=oi['classes'], out_dir=str(tmp_path / 'o'), max_bad_fraction=0.2, log=quiet)
+    with pytest.raises(ConversionError, match=r'human.csv is given as both training and validation labels'):
+        convert_open_images(oi['labels'], val_csvs=[oi['labels'][0]], **kw)
+    (tmp_path / 'val.csv').write_text('ImageID,Source,LabelName,Confidence\nimg2,verification,/m/d,1\n')
+    with pytest.raises(ConversionError, match=r"ImageID 'img2' has labels both in the training files"):
+        convert_open_images(oi['labels'], val_csvs=[str(tmp_path / 'val.csv')], **kw)
+    (tmp_path / 'empty.csv').write_text('')
+    with pytest.raises(ConversionError, match=r'empty.csv: empty file'):
+        convert_open_images([oi['labels'][0], str(tmp_path / 'empty.csv')], **kw)
+    (tmp_path / 'empty.csv').write_text('ImageID,Source,LabelName,Confidence\n')
+    with pytest.raises(ConversionError, match=r'empty.csv: no label rows'):
+        convert_open_images([oi['labels'][0], str(tmp_path / 'empty.csv')], **kw)
+    with pytest.raises(ConversionError, match=r'no training image: the 6 label rows of .*machine.csv'):
+        convert_open_images([oi['labels'][1]], sources='human', val_fraction=0, **kw)
+    assert not (tmp_path / 'o' / 'train.jsonl').exists()
+
+
+def test_failed_rerun_leaves_the_previous_conversion_whole(tmp_path):
+    oi = write_oi(tmp_path)
+    out = tmp_path / 'out'
+    convert_open_images(oi['labels'], oi['classes'], str(out), oi['hierarchy'], val_fraction=0.0,
+                        max_bad_fraction=0.2, log=quiet)
+    before = snapshot(out)
+    assert len(before) == 6
+    (tmp_path / 'machine.csv').write_text(MACHINE + 'img0,machine,/m/d,0.6\n')  # fails at its last line
+    with pytest.raises(ConversionError, match=r"machine.csv:8: ImageID 'img0' comes after 'img5'"):
+        convert_open_images(oi['labels'], oi['classes'], str(out), oi['hierarchy'], val_fraction=0.0,
+                            max_bad_fraction=0.2, log=quiet)
+    assert snapshot(out) == before  # byte-identical, and no temporary file left

@@ -3,6 +3,7 @@ import json
 import os
 import os.path as osp
 
+import cv2
 import numpy as np
 import pytest
 from mmcv.transforms import LoadImageFromFile
@@ -10,6 +11,7 @@ from torch.utils.data import DataLoader
 
 from conftest import MINI_CONFIG, build_runner, mini_jft_lines, write_dirty_jsonl
 from mmjft.datasets import JFTDataset, JFTShardDataset, convert_jsonl_to_shards
+from mmjft.datasets.shards.convert import check_shard_index
 
 N = 300
 
@@ -154,13 +156,15 @@ def test_bad_shards_raise_naming_them(world, tmp_path):
     src = osp.dirname(world['raw']['index_file'])
     for name in ('classes.txt', 'hierarchy.json'):
         (tmp_path / name).write_bytes(open(osp.join(src, name), 'rb').read())
-    index['shards'] = [dict(name='train-000000.tar', samples=21), dict(name='gone.tar', samples=1)]
-    (tmp_path / 'train-000000.tar').write_bytes(open(osp.join(src, 'train-000000.tar'), 'rb').read())
+    first = index['shards'][0]['name']
+    index['shards'] = [dict(name=first, samples=21), dict(name='gone.tar', samples=1)]
+    (tmp_path / first).write_bytes(open(osp.join(src, first), 'rb').read())
     (tmp_path / 'i.json').write_text(json.dumps(index))
-    ds = JFTShardDataset(index_file=str(tmp_path / 'i.json'), shuffle=False)
-    with pytest.raises(ValueError, match='train-000000.tar: holds 20 samples, the index'):
+    # shard_root: the shards are looked at when read (next to the index, a missing one fails at construction)
+    ds = JFTShardDataset(index_file=str(tmp_path / 'i.json'), shard_root=str(tmp_path), shuffle=False)
+    with pytest.raises(ValueError, match=f'{first}: holds 20 samples, the index'):
         list(ds)
-    ds.shards[0] = ('train-000000.tar', 20)
+    ds.shards[0] = (first, 20)
     with pytest.raises(ValueError, match='gone.tar'):
         list(ds)
 
@@ -182,3 +186,50 @@ def test_runner_trains_from_shards(world, tmp_path):
     assert (position['epoch'], position['batches'], sorted(position['workers'])) == (0, 3, ['0', '1'])
     assert runner.train_dataloader.sampler is not None  # torch's own for an IterableDataset
     assert isinstance(runner.train_dataloader.dataset, JFTShardDataset)
+
+
+def tiny(folder, labels, missing=False):
+    """classes a, b, c; one 4x4 PNG per entry of ``labels`` (class ids) and its JSONL line (the image absent with
+    ``missing``); returns the converter's keyword arguments but ``out_dir``."""
+    (folder / 'classes.txt').write_text('a\nb\nc\n')
+    lines = []
+    for i, c in enumerate(labels):
+        if not missing:
+            cv2.imwrite(str(folder / f'{i}.png'), np.full((4, 4, 3), 40 * i, np.uint8))
+        lines.append(json.dumps(dict(img_path=f'{i}.png', labels=[c])) + '\n')
+    (folder / 'train.jsonl').write_text(''.join(lines))
+    return dict(ann_file=str(folder / 'train.jsonl'), classes_file=str(folder / 'classes.txt'),
+                img_root=str(folder), samples_per_shard=2)
+
+
+def test_failed_reconversion_leaves_the_shards_whole_and_no_sample_is_an_error(tmp_path):
+    kw = tiny(tmp_path, [0, 1, 2, 0])
+    out = tmp_path / 'out'
+    convert_jsonl_to_shards(out_dir=str(out), **kw)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    lines = (tmp_path / 'train.jsonl').read_text().splitlines(keepends=True)
+    (tmp_path / 'train.jsonl').write_text(''.join(lines[::-1]) + '{"img_path": "0.png", "labels": [7]}\n')
+    with pytest.raises(ValueError, match=r'train.jsonl:5: .*label id 7 outside'):
+        convert_jsonl_to_shards(out_dir=str(out), **kw)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # and no temporary file left
+    (tmp_path / 'gone').mkdir()
+    kw = tiny(tmp_path / 'gone', [0, 1], missing=True)
+    with pytest.raises(ValueError, match=r'train.jsonl: no sample written: 2 missing and 0 corrupt images among 2'):
+        convert_jsonl_to_shards(out_dir=str(tmp_path / 'gone' / 'out'), **kw)
+    assert not (tmp_path / 'gone' / 'out' / 'train-index.json').exists()
+
+
+def test_an_old_index_never_reads_new_shards(tmp_path):
+    kw = tiny(tmp_path, [0, 1, 2, 0])
+    first = convert_jsonl_to_shards(out_dir=str(tmp_path / 'out'), **kw)
+    old = open(first['index_file'], 'rb').read()
+    kw = tiny(tmp_path, [1, 2, 0, 1])  # the same images and counts, other labels
+    second = convert_jsonl_to_shards(out_dir=str(tmp_path / 'out'), **kw)
+    assert first['generation'] != second['generation']
+    assert first['shards'][0]['name'] not in os.listdir(tmp_path / 'out')  # the replaced generation is removed
+    with open(first['index_file'], 'wb') as f:
+        f.write(old)
+    with pytest.raises(ValueError, match=r'2 of its 2 shards are not in .*another conversion'):
+        check_shard_index(first['index_file'], json.loads(old))
+    with pytest.raises(ValueError, match=first['shards'][0]['name']):
+        list(JFTShardDataset(index_file=first['index_file'], shuffle=False))
