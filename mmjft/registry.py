@@ -6,15 +6,21 @@ A config of mmpretrain, mmdet, mmseg or mmpose names an mmjft module as ``type='
 """
 from mmpretrain.registry import DATA_SAMPLERS as MMPRETRAIN_DATA_SAMPLERS
 from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
+from mmpretrain.registry import EVALUATORS as MMPRETRAIN_EVALUATORS
 from mmpretrain.registry import HOOKS as MMPRETRAIN_HOOKS
+from mmpretrain.registry import LOG_PROCESSORS as MMPRETRAIN_LOG_PROCESSORS
 from mmpretrain.registry import LOOPS as MMPRETRAIN_LOOPS
 from mmpretrain.registry import METRICS as MMPRETRAIN_METRICS
 from mmpretrain.registry import MODEL_WRAPPERS as MMPRETRAIN_MODEL_WRAPPERS
 from mmpretrain.registry import MODELS as MMPRETRAIN_MODELS
+from mmpretrain.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS
 from mmpretrain.registry import OPTIM_WRAPPERS as MMPRETRAIN_OPTIM_WRAPPERS
 from mmpretrain.registry import OPTIMIZERS as MMPRETRAIN_OPTIMIZERS
+from mmpretrain.registry import PARAM_SCHEDULERS as MMPRETRAIN_PARAM_SCHEDULERS
 from mmpretrain.registry import RUNNERS as MMPRETRAIN_RUNNERS
 from mmpretrain.registry import TRANSFORMS as MMPRETRAIN_TRANSFORMS
+from mmpretrain.registry import VISBACKENDS as MMPRETRAIN_VISBACKENDS
+from mmpretrain.registry import VISUALIZERS as MMPRETRAIN_VISUALIZERS
 from mmpretrain.registry import WEIGHT_INITIALIZERS as MMPRETRAIN_WEIGHT_INITIALIZERS
 from mmengine.registry import Registry
 
@@ -32,6 +38,15 @@ RUNNERS = Registry('runner', parent=MMPRETRAIN_RUNNERS, locations=['mmjft.engine
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMPRETRAIN_MODEL_WRAPPERS, locations=['mmjft.models.wrappers'])
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMPRETRAIN_WEIGHT_INITIALIZERS,
                                locations=['mmjft.downstream'])
+# Nodes that hold nothing of mmjft's: a Runner in scope 'mmjft' builds from these trees too, and mmengine's
+# switch_scope_and_registry looks for an 'mmjft' node in each (without one it logs "Failed to search registry with
+# scope 'mmjft' ..." and builds from the root); names fall through to mmpretrain and mmengine.
+OPTIM_WRAPPER_CONSTRUCTORS = Registry('optimizer wrapper constructor', parent=MMPRETRAIN_OPTIM_WRAPPER_CONSTRUCTORS)
+PARAM_SCHEDULERS = Registry('parameter scheduler', parent=MMPRETRAIN_PARAM_SCHEDULERS)
+LOG_PROCESSORS = Registry('log processor', parent=MMPRETRAIN_LOG_PROCESSORS)
+EVALUATORS = Registry('evaluator', parent=MMPRETRAIN_EVALUATORS)
+VISUALIZERS = Registry('visualizer', parent=MMPRETRAIN_VISUALIZERS)
+VISBACKENDS = Registry('vis_backend', parent=MMPRETRAIN_VISBACKENDS)
 
 
 def _expose_to_other_libraries(*registries):
@@ -47,5 +62,6 @@ def _expose_to_other_libraries(*registries):
         root._children.setdefault(registry.scope, registry)
 
 
-_expose_to_other_libraries(MODELS, DATASETS, DATA_SAMPLERS, TRANSFORMS, METRICS, OPTIMIZERS, OPTIM_WRAPPERS, HOOKS,
-                           LOOPS, RUNNERS, MODEL_WRAPPERS, WEIGHT_INITIALIZERS)
+_expose_to_other_libraries(MODELS, DATASETS, DATA_SAMPLERS, TRANSFORMS, METRICS, EVALUATORS, OPTIMIZERS, OPTIM_WRAPPERS,
+                           OPTIM_WRAPPER_CONSTRUCTORS, PARAM_SCHEDULERS, HOOKS, LOG_PROCESSORS, LOOPS, RUNNERS,
+                           MODEL_WRAPPERS, WEIGHT_INITIALIZERS, VISUALIZERS, VISBACKENDS)

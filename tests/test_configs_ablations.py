@@ -25,6 +25,8 @@ JFT = 'jft/resnet101_8xb32_jft300m-299px.py'
 MINI = 'jft/resnet18-w16_1xb32_mini-jft-64px.py'
 COCO = 'faster_rcnn/faster-rcnn_r101-c4_jft300m-pre_8xb2_coco-minival.py'
 COCO_FROZEN = 'faster_rcnn/faster-rcnn_r101-c4_jft300m-pre-frozen_8xb2_coco-minival.py'
+VOC = 'faster_rcnn/faster-rcnn_r101-c4_jft300m-pre_8xb2_voc0712.py'
+VOC_FROZEN = 'faster_rcnn/faster-rcnn_r101-c4_jft300m-pre-frozen_8xb2_voc0712.py'
 SEG = 'deeplab/deeplab-aspp-l-r101-d8_jft300m-pre_2xb3_voc12aug-513px.py'
 
 # leaf (under configs/) -> (parent, the keys it may change)
@@ -41,6 +43,11 @@ ABLATIONS = {
     'faster_rcnn/faster-rcnn_r101-c4_jft300m-10m-subset-pre-frozen_8xb2_coco-minival.py': (COCO_FROZEN, INIT),
     'faster_rcnn/faster-rcnn_r101-c4_jft300m-30m-subset-pre-frozen_8xb2_coco-minival.py': (COCO_FROZEN, INIT),
     'faster_rcnn/faster-rcnn_r101-c4_jft300m-100m-subset-pre-frozen_8xb2_coco-minival.py': (COCO_FROZEN, INIT),
+    # Fig. 4 right: the same on VOC07, fine-tuned and frozen
+    **{f'faster_rcnn/faster-rcnn_r101-c4_jft300m-{size}-subset-pre_8xb2_voc0712.py': (VOC, INIT)
+       for size in ('10m', '30m', '100m')},
+    **{f'faster_rcnn/faster-rcnn_r101-c4_jft300m-{size}-subset-pre-frozen_8xb2_voc0712.py': (VOC_FROZEN, INIT)
+       for size in ('10m', '30m', '100m')},
     'deeplab/deeplab-aspp-l-r101-d8_jft300m-10m-subset-pre_2xb3_voc12aug-513px.py': (SEG, INIT),
     'deeplab/deeplab-aspp-l-r101-d8_jft300m-30m-subset-pre_2xb3_voc12aug-513px.py': (SEG, INIT),
     'deeplab/deeplab-aspp-l-r101-d8_jft300m-100m-subset-pre_2xb3_voc12aug-513px.py': (SEG, INIT),
@@ -66,9 +73,7 @@ ABLATIONS = {
         'faster_rcnn/faster-rcnn_r101-c4_in1k-pre_8xb2_coco-minival.py', INIT) for e in (3, 6, 12)},
     # frozen features before conv5
     COCO_FROZEN: (COCO, FROZEN_SCHEDULE),
-    'faster_rcnn/faster-rcnn_r101-c4_jft300m-pre-frozen_8xb2_voc0712.py': (
-        'faster_rcnn/faster-rcnn_r101-c4_jft300m-pre_8xb2_voc0712.py',
-        FROZEN_SCHEDULE + ['optim_wrapper.optimizer.lr']),
+    VOC_FROZEN: (VOC, FROZEN_SCHEDULE + ['optim_wrapper.optimizer.lr']),
     'deeplab/deeplab-aspp-l-r101-d8_jft300m-pre-frozen_2xb3_voc12aug-513px.py': (SEG, ['model.backbone.frozen_stages']),
     'pose/grmi-r101-d8_jft300m-pre-frozen_8xb4_coco-353x257.py': (
         'pose/grmi-r101-d8_jft300m-pre_8xb4_coco-353x257.py', ['model.backbone.frozen_stages']),
@@ -125,7 +130,13 @@ def test_ablation_values():
     classes = merged('jft/resnet101_8xb32_jft300m-30m-subset-in1k-classes-299px.py')
     assert classes['train_dataloader.dataset.subset_size'] == 30_000_000
     assert classes['model.head.num_classes'] == 'auto' and classes['classes_subset'] == 'imagenet_classes.txt'
-    voc_frozen = merged('faster_rcnn/faster-rcnn_r101-c4_jft300m-pre-frozen_8xb2_voc0712.py')
+    for task in ('coco-minival', 'voc0712'):  # Fig. 4: every detection leaf starts from its size's JFT run
+        for frozen in ('', '-frozen'):
+            for size in ('10m', '30m', '100m'):
+                leaf = merged(f'faster_rcnn/faster-rcnn_r101-c4_jft300m-{size}-subset-pre{frozen}_8xb2_{task}.py')
+                assert leaf['init_source'] == f'configs/jft/resnet101_8xb32_jft300m-{size}-subset-299px.py'
+                assert leaf['model.init_cfg.checkpoint'] == f'checkpoints/resnet101_jft300m-{size}-subset_mmdet-c4.pth'
+    voc_frozen = merged(VOC_FROZEN)
     assert voc_frozen['train_cfg.max_iters'] == 1_500_000 and voc_frozen['model.backbone.frozen_stages'] == 3
     assert voc_frozen['param_scheduler'][1]['milestones'] == [900_000]
 

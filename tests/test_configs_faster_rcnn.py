@@ -44,7 +44,9 @@ def test_configs_found():
     for dataset in ('coco-minival', 'voc0712'):
         assert {f'faster-rcnn_r101-c4_{i}_8xb2_{dataset}.py' for i in inits} <= names
     assert {f'faster-rcnn_r{d}-c4_{i}_8xb2_coco-minival.py' for d in (50, 152) for i in inits[:2]} <= names
-    assert 'faster-rcnn_r101-c4_jft300m-pre-frozen_8xb2_coco-minival.py' in names
+    for dataset in ('coco-minival', 'voc0712'):  # the data-size study (Fig. 4: COCO left, VOC07 right)
+        assert {f'faster-rcnn_r101-c4_jft300m{size}-pre{frozen}_8xb2_{dataset}.py' for frozen in ('', '-frozen')
+                for size in ('', '-10m-subset', '-30m-subset', '-100m-subset')} <= names
     assert 'faster-rcnn_r101-c4_jft300m-pre_8xb2_coco-person.py' in names  # the pose chain's person boxes
 
 

@@ -31,3 +31,29 @@ def test_register_all_modules_sets_default_scope():
     register_all_modules(init_default_scope=True)
     assert DefaultScope.get_current_instance().scope_name == 'mmjft'
     assert 'RMSpropTF' in importlib.import_module('mmjft.registry').OPTIMIZERS.module_dict
+
+
+def test_every_tree_a_run_builds_from_has_an_mmjft_node():
+    from mmengine import registry as root
+    from mmjft import registry as ours
+    for name in ('PARAM_SCHEDULERS', 'OPTIM_WRAPPER_CONSTRUCTORS', 'VISUALIZERS', 'VISBACKENDS', 'LOG_PROCESSORS'):
+        assert getattr(root, name)._search_child('mmjft') is getattr(ours, name)
+    assert root.EVALUATOR._search_child('mmjft') is ours.EVALUATORS
+
+
+def test_mini_train_and_test_log_no_registry_fallback(mini_jft, tmp_path, capfd):
+    """mmengine builds in the default scope's node of each registry tree; a tree without an 'mmjft' node logs "Failed
+    to search registry with scope 'mmjft' ..." (parameter schedulers, optimizer wrapper constructors, log processors,
+    evaluators, visualizers, vis backends) and builds from the root. One iteration of 2 images, 2 images evaluated."""
+    from conftest import MINI_CONFIG, data_root_options, run_log, run_tool_main
+    options = [*data_root_options(mini_jft['data_root']), 'train_dataloader.batch_size=2', 'train_cfg.max_iters=2',
+               'train_cfg.val_interval=2', 'default_hooks.checkpoint.interval=2']
+    options += [f'{split}_dataloader.num_workers=0' for split in ('train', 'val', 'test')]
+    options += [f'{split}_dataloader.dataset.indices=2' for split in ('val', 'test')]
+    run_tool_main('tools/train.py', [MINI_CONFIG, '--work-dir', tmp_path / 'train', '--cfg-options', *options])
+    metrics = run_tool_main('tools/test.py', [MINI_CONFIG, tmp_path / 'train' / 'iter_1.pth', '--work-dir',
+                                              tmp_path / 'test', '--cfg-options', *options])
+    assert 'jft/mAP@100' in metrics
+    printed = capfd.readouterr()
+    for text in (run_log(tmp_path / 'train'), run_log(tmp_path / 'test'), printed.out + printed.err):
+        assert 'INFO' in text and 'Failed to search registry' not in text, text[-3000:]

@@ -1,4 +1,5 @@
-"""Faster R-CNN ResNet-101 C4 on COCO from ImageNet-then-JFT-300M weights (Table 2 'ImageNet+300M': 58.0 / 37.4).
+"""Faster R-CNN ResNet-101 C4 on COCO from ImageNet-then-JFT-300M weights (paper 'ImageNet+300M', mAP@.5 /
+mAP@[.5,.95]: 58.2 / 37.8 on minival*, Table 9, the split this config evaluates; 58.0 / 37.4 on test-dev, Table 2).
 
 Needs the checkpoint of configs/jft/resnet101_8xb32_in1k-init_jft300m-299px.py (whose ImageNet init is torchvision's
 IMAGENET1K_V1 weights by default; a result says which init) converted for mmdet's C4 layout:

@@ -1,4 +1,5 @@
-"""Faster R-CNN ResNet-101 C4 on COCO from ImageNet weights (paper Table 2 'ImageNet': 53.6 / 34.3 test-dev).
+"""Faster R-CNN ResNet-101 C4 on COCO from ImageNet weights (paper 'ImageNet', mAP@.5 / mAP@[.5,.95]: 54.0 / 34.5
+on minival*, Table 9, the split this config evaluates; 53.6 / 34.3 on test-dev, Table 2).
 
 Needs an ImageNet ResNet-101 in mmdet's C4 layout. Default, a shortcut: torchvision's IMAGENET1K_V1 weights
 (resnet101-63fe2227.pth, 77.4% top-1, close to the paper's 77.5%; not IMAGENET1K_V2's 81.9%), converted twice:

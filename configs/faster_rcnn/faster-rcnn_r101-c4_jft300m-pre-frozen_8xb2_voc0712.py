@@ -1,11 +1,12 @@
-"""Faster R-CNN ResNet-101 C4 on PASCAL VOC 07+12 from JFT-300M weights, every layer before conv5 frozen (frozen
-features for VOC, the comparison the paper's Fig. 4 makes on COCO).
+"""Faster R-CNN ResNet-101 C4 on PASCAL VOC 07+12 from JFT-300M weights, every layer before conv5 frozen (paper
+Fig. 4 right: VOC07 test mAP@.5 against pretraining data size, fine-tuned and frozen; this is its 300M frozen point,
+the 10M / 30M / 100M points are the -subset-pre-frozen leaves).
 
-Checkpoint: as faster-rcnn_r101-c4_jft300m-pre_8xb2_voc0712.py (a data-size subset: point init_cfg at it).
+Checkpoint: as faster-rcnn_r101-c4_jft300m-pre_8xb2_voc0712.py.
 Command:  bash tools/dist_train.sh configs/faster_rcnn/faster-rcnn_r101-c4_jft300m-pre-frozen_8xb2_voc0712.py 8
 Cost:     1.5M images (93,750 iterations on 8 GPUs x 2), no backbone gradients.
-Schedule: the paper's frozen detection schedule (1.5M steps of one image, lr /10 at 900K; lr 4e-4 as its COCO runs,
-the only frozen lr it gives); the paper has no frozen VOC run.
+Schedule: the paper's frozen detection schedule (1.5M steps of one image, lr /10 at 900K; lr 4e-4), the only frozen
+schedule and lr it gives (with its COCO runs), used here for VOC too.
 """
 _base_ = './faster-rcnn_r101-c4_jft300m-pre_8xb2_voc0712.py'
 

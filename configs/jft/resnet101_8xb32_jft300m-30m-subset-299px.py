@@ -2,7 +2,7 @@
 
 Command:  bash tools/dist_train.sh configs/jft/resnet101_8xb32_jft300m-30m-subset-299px.py 8
 Cost:     3.84 epochs x 30M = 115.2M images (450,000 iterations on 8 GPUs x 32), 1/10 of the 300M run.
-The lr decay stays in images (x0.9 every 96M): one decay, at 96M images.
+The lr decay stays in images (x0.9 every 96M): one decay, at 96M images (the next would be at 192M).
 Subsets are nested: every size uses subset_seed 0, so the 10M images are among the 30M, those among the 100M
 (mmjft/datasets/subset.py). Evaluation and checkpoints every 19.2M images (6 in the run).
 """

@@ -6,7 +6,7 @@
 # files, so the images stay where COCO puts them. Input (det-pipeline_600px.py): shortest side 600, longest at most
 # 1024, aspect kept; random horizontal flip is the only augmentation. mmjft.CheckedCocoDataset is mmdet's
 # CocoDataset with bad boxes counted and logged and unknown category ids an error.
-# Test-dev (the paper's Table 2): set test_dataloader to image_info_test-dev2015.json and test_evaluator to
+# Test-dev (the paper's Table 2): set test_dataloader to image_info_test-dev2017.json (test2017 images) and test_evaluator to
 # format_only=True, then upload the results file written by tools/test.py --out-prefix.
 _base_ = ['mmdet::_base_/datasets/coco_detection.py', './det-pipeline_600px.py']
 

@@ -4,10 +4,17 @@ mmpose's ``CocoDataset`` reshapes whatever ``keypoints`` list an annotation hold
 visibility flag to 1, so a flag of 3 or -1 trains as "labelled" and a keypoint count that disagrees with the
 metainfo breaks the batch far from its cause; with a ``bbox_file`` it keeps the category-1 boxes only and looks up
 their image ids, so a file of another dataset ends in a bare ``KeyError`` or -- no category-1 box -- in an empty
-test set and AP 0. This subclass reads the same files and:
+test set and AP 0; and it never reads the ground truth then, which ``CocoMetric`` reads only at the first evaluation
+(a wrong keypoint count there is a numpy broadcast error inside pycocotools, hours into a run). This subclass reads
+the same files and:
 
 - a visibility flag outside {0, 1, 2}, or a keypoint count other than the metainfo's ``num_keypoints``:
-  ``ValueError`` naming the annotation id and the file;
+  ``ValueError`` naming the file, the annotation id and the value;
+- in test mode (the split the metric scores), every annotation of ``ann_file`` is checked so, also when a
+  ``bbox_file`` gives the boxes, and one lacking a field pycocotools' keypoint evaluation reads (``keypoints``,
+  ``num_keypoints``, ``area``, ``bbox``) is a ``ValueError``: the checks run when the dataset is built, before
+  training starts. ``ann_file`` is the file ``CocoMetric`` reads when its own ``ann_file`` is unset, and the one the
+  pose configs' ``val_evaluator.ann_file`` names;
 - labelled keypoints farther than ``outside_margin`` box sizes outside their box: counted and logged (a warning
   with the first annotation ids), not an error (COCO has a few);
 - a ``bbox_file`` whose image ids are not in the annotation file, or that holds no box of category 1 (the
@@ -25,6 +32,9 @@ from mmengine.logging import MMLogger
 from mmpose.datasets import CocoDataset
 
 from mmjft.registry import DATASETS
+
+# what pycocotools' keypoint COCOeval reads from every ground-truth annotation (KeyError at the first evaluation)
+EVAL_FIELDS = ('keypoints', 'num_keypoints', 'area', 'bbox')
 
 
 @DATASETS.register_module()
@@ -45,26 +55,43 @@ class CheckedCocoPoseDataset(CocoDataset):
     def _load_annotations(self):
         self.far_outside_ids = []
         out = super()._load_annotations()
-        if self.far_outside_ids:
-            ids = self.far_outside_ids
+        self._warn_far_outside()
+        return out
+
+    def _warn_far_outside(self) -> None:
+        ids = self.far_outside_ids
+        if ids:
             MMLogger.get_current_instance().warning(
                 f'{self.ann_file}: {len(ids)} annotations have labelled keypoints more than {self.outside_margin:g} '
                 f'box sizes outside their box (annotation ids {ids[:10]}{" ..." if len(ids) > 10 else ""})')
-        return out
 
     def parse_data_info(self, raw_data_info: dict) -> Optional[dict]:
         ann = raw_data_info['raw_ann_info']
+        if self.test_mode:
+            self._check_eval_fields(ann)
         if 'keypoints' in ann:
             self._check_keypoints(ann)
         return super().parse_data_info(raw_data_info)
 
+    def _check_eval_fields(self, ann: dict) -> None:
+        missing = [k for k in EVAL_FIELDS if k not in ann]
+        if missing:
+            raise ValueError(f'{self.ann_file}: annotation id {ann.get("id")} has no {", ".join(missing)}; the COCO '
+                             f'keypoint evaluation reads {", ".join(EVAL_FIELDS)} from every annotation of its '
+                             f'ground truth: give this split a COCO keypoint annotation file (person_keypoints_*.json)')
+
     def _check_keypoints(self, ann: dict) -> None:
         num = self.metainfo['num_keypoints']
-        kpts = np.asarray(ann['keypoints'], dtype=np.float64).reshape(-1)
+        try:
+            kpts = np.asarray(ann['keypoints'], dtype=np.float64).reshape(-1)
+        except (TypeError, ValueError):
+            raise ValueError(f'{self.ann_file}: annotation id {ann.get("id")} has keypoints '
+                             f'{str(ann["keypoints"])[:80]}, not a flat list of numbers [x, y, v] * K') from None
         if kpts.size != 3 * num:
             raise ValueError(f'{self.ann_file}: annotation id {ann.get("id")} has {kpts.size} keypoint numbers '
                              f'({kpts.size / 3:g} keypoints); the dataset metainfo '
-                             f'({self.metainfo.get("dataset_name")}) has {num} keypoints (3 numbers each)')
+                             f'({self.metainfo.get("dataset_name")}) has {num} keypoints (3 numbers each): fix the '
+                             f'annotation, or give the dataset the metainfo of this file\'s keypoints')
         kpts = kpts.reshape(num, 3)
         flags = kpts[:, 2]
         bad = ~np.isin(flags, (0, 1, 2))
@@ -100,4 +127,11 @@ class CheckedCocoPoseDataset(CocoDataset):
             if cat.get('id') == 1 and 'keypoints' in cat and len(cat['keypoints']) != num:
                 raise ValueError(f'{self.ann_file}: category 1 names {len(cat["keypoints"])} keypoints, the dataset '
                                  f'metainfo has {num}')
+        # the boxes come from bbox_file; the ground truth the metric scores them against is checked here, not at
+        # the first evaluation (an image-info file, as test-dev's, has no annotations)
+        self.far_outside_ids = []
+        for ann in gt.get('annotations', []):
+            self._check_eval_fields(ann)
+            self._check_keypoints(ann)
+        self._warn_far_outside()
         return super()._load_detection_results()
