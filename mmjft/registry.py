@@ -37,7 +37,7 @@ RUNNERS = Registry('runner', parent=MMPRETRAIN_RUNNERS, locations=['mmjft.engine
 # Runner.wrap_model looks a plain name up in mmengine's root registry: mmjft.models.wrappers registers there too
 MODEL_WRAPPERS = Registry('model_wrapper', parent=MMPRETRAIN_MODEL_WRAPPERS, locations=['mmjft.models.wrappers'])
 WEIGHT_INITIALIZERS = Registry('weight initializer', parent=MMPRETRAIN_WEIGHT_INITIALIZERS,
-                               locations=['mmjft.downstream'])
+                               locations=['mmjft.models', 'mmjft.downstream'])
 # Nodes that hold nothing of mmjft's: a Runner in scope 'mmjft' builds from these trees too, and mmengine's
 # switch_scope_and_registry looks for an 'mmjft' node in each (without one it logs "Failed to search registry with
 # scope 'mmjft' ..." and builds from the root); names fall through to mmpretrain and mmengine.

@@ -83,11 +83,11 @@ def test_jft_recipe(path):
     assert cfg.val_evaluator == dict(type='MAPAtK', k=100, class_weights='frequency')
     init = model.backbone.init_cfg
     if 'in1k-init' in path:
-        assert init['type'] == 'Pretrained' and init['prefix'] == 'backbone'
+        assert init['type'] == 'mmjft.StrictPretrained' and init['prefix'] == 'backbone'
         assert f'resnet{depth}_torchvision' in init['checkpoint']
     else:
         inits = init if isinstance(init, list) else [init] if init else []
-        assert all(i.get('type') != 'Pretrained' for i in inits)
+        assert all(str(i.get('type')).split('.')[-1] not in ('Pretrained', 'StrictPretrained') for i in inits)
 
 
 @pytest.mark.parametrize('path', IMAGENET, ids=osp.basename)

@@ -1,12 +1,19 @@
 """Evaluate a checkpoint with a config's test set and metric; prints the metrics and writes them as JSON.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out preds.pkl] [--out-prefix PATH]
-                         [--cfg-options k=v ...]
+                         [--allow-partial-load] [--cfg-options k=v ...]
     bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [args]
 
 The last line printed is a JSON dict of the numeric metrics (also written to WORK_DIR/test_metrics.json). For a
 detection config evaluated with COCO's metric, ``--out-prefix PATH`` writes the detections in COCO's results format
 to ``PATH.bbox.json`` (image_id, category_id, bbox [x, y, w, h], score).
+
+The checkpoint must fit the config's model exactly: a model tensor it leaves unfilled or gives in another shape, or a
+key the model lacks, stops the run before the first image, naming the counts and the first keys (mmengine itself
+loads with ``strict=False`` and only logs). ``--allow-partial-load`` loads what fits, for users who mean it. Either
+way the run's message hub holds the load status, ``message_hub.get_info('load_status')`` = ``dict(checkpoint, strict,
+missing, unexpected, mismatched, first_keys)``, for the run's result file; it is not a metric. A file that is not a
+checkpoint is an error that says so (mmjft/utils/compat.py, ``load_checkpoint_file``).
 """
 import json
 import numbers
@@ -52,12 +59,13 @@ def main(argv=None):
     rank): rank 0 writes them to ``WORK_DIR/test_metrics.json`` and prints them, rounded to 6 decimals, as JSON."""
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
+    from mmjft.engine.runner import check_checkpoint_loads
     cfg = load_config(args)
     cfg.load_from = args.checkpoint
     if args.out_prefix:
         set_results_prefix(cfg, args.out_prefix)
     setup_cpu_distributed(cfg, args.launcher)
-    runner = build_runner(cfg)
+    runner = check_checkpoint_loads(build_runner(cfg), refuse_partial=not args.allow_partial_load)
     if args.out:
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
     metrics = runner.test()

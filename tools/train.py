@@ -1,7 +1,14 @@
 """Train a model from a config (mmengine Runner), on one process or under torchrun / Slurm.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--cfg-options k=v ...]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp] [--allow-partial-load]
+                          [--cfg-options k=v ...]
     bash tools/dist_train.sh CONFIG GPUS [args]          # torchrun; NNODES, NODE_RANK, MASTER_ADDR, PORT
+
+``--resume`` (or ``resume=True`` in the config) refuses a checkpoint that does not fit the model exactly (a model
+tensor unfilled or mis-shaped, a key the model lacks), naming the counts and the first keys; ``--allow-partial-load``
+resumes anyway. A ``load_from`` without resuming (fine-tuning, whose old head may not fit) loads what fits, as
+mmengine does. Either way the load status is ``message_hub.get_info('load_status')`` (see tools/test.py), and a file
+that is not a checkpoint is an error that says so.
 """
 from mmengine.config import Config
 
@@ -54,13 +61,21 @@ def merge_args(cfg, args):
     return cfg
 
 
+def refuses_partial_load(cfg, args):
+    """Whether a checkpoint that does not fit the model stops the run: when resuming (``--resume`` or the config's
+    ``resume=True``), unless ``--allow-partial-load``. A fine-tuning ``load_from`` loads what fits, as mmengine does."""
+    return bool(cfg.get('resume')) and not args.allow_partial_load
+
+
 def main(argv=None):
     """Train as the command line ``argv`` (None: ``sys.argv[1:]``) says; returns the runner."""
     args = parse_args(argv)
     register_all_modules(init_default_scope=False)
+    from mmjft.engine.runner import check_checkpoint_loads
     cfg = merge_args(Config.fromfile(args.config), args)
     setup_cpu_distributed(cfg, args.launcher)
     runner = build_runner(cfg)
+    check_checkpoint_loads(runner, refuse_partial=refuses_partial_load(cfg, args))
     runner.train()
     return runner
 

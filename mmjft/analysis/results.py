@@ -53,7 +53,7 @@ def _pretraining_keys(cfg, full_size: Optional[int]) -> dict:
         size = _count_lines(osp.join(data.get('data_root', ''), data['ann_file'])) or full_size
     init_cfg = (model.get('backbone') or {}).get('init_cfg') or {}
     inits = init_cfg if isinstance(init_cfg, list) else [init_cfg]
-    pretrained = any(i.get('type') == 'Pretrained' for i in inits)
+    pretrained = any(str(i.get('type')).split('.')[-1] in ('Pretrained', 'StrictPretrained') for i in inits)
     return dict(depth=(model.get('backbone') or {}).get('depth'), data_size=size,
                 classes=osp.basename(str(data['classes_subset'])) if data.get('classes_subset') else 'all',
                 init='imagenet' if pretrained else 'random')

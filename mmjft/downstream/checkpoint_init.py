@@ -24,6 +24,7 @@ from typing import Optional, Sequence
 import torch
 
 from mmjft.registry import WEIGHT_INITIALIZERS
+from mmjft.utils.compat import load_checkpoint_file
 
 from .convert import ConversionError, img_norm_from_meta
 
@@ -73,6 +74,7 @@ class ConvertedCheckpointInit:
     Raises:
         ConversionError: missing, unexpected or shape-mismatched keys (all listed).
         ValueError: the normalisation differs, or the checkpoint records none.
+        NotACheckpointError: the file is not a checkpoint (:func:`mmjft.utils.compat.load_checkpoint_file`).
     """
 
     def __init__(self, checkpoint: str, prefixes: Optional[Sequence[str]] = None, check_img_norm: bool = True,
@@ -85,8 +87,7 @@ class ConvertedCheckpointInit:
 
     def __call__(self, module: torch.nn.Module) -> None:
         from mmengine.logging import print_log
-        from mmengine.runner import CheckpointLoader
-        ckpt = CheckpointLoader.load_checkpoint(self.checkpoint, map_location=self.map_location)
+        ckpt = load_checkpoint_file(self.checkpoint, map_location=self.map_location)
         state_dict = ckpt.get('state_dict', ckpt)
         meta = ckpt.get('meta', {}) if 'state_dict' in ckpt else {}
         prefixes = self.prefixes or tuple(meta.get('prefixes') or ())

@@ -27,9 +27,16 @@ NAMED_IMG_NORMS = {'jft': JFT_IMG_NORM, 'torchvision': TORCHVISION_IMG_NORM}
 # a ResNet backbone tensor as mmpretrain's and mmdet's ResNet (style='pytorch', no deep stem) name it
 _RESNET_KEY = re.compile(
     r'^(conv1\.weight|bn1\.\w+|layer[1-4]\.\d+\.(conv[1-3]\.weight|bn[1-3]\.\w+|downsample\.[01]\.\w+))$')
-# parts of a pretraining checkpoint that no downstream model uses: the JFT / ImageNet classifier, the pooling neck
-# (no tensors, listed for completeness) and the data preprocessor's buffers
-_DROPPED_PREFIXES = ('head.', 'neck.', 'data_preprocessor.')
+# parts of a pretraining checkpoint that no downstream model uses: the JFT / ImageNet classifier (mmpretrain's
+# LinearClsHead and mmjft's heads: one ``fc``), the pooling neck (no tensors, listed for completeness) and the data
+# preprocessor's buffers
+_DROPPED_PREFIXES = ('head.fc.', 'neck.', 'data_preprocessor.')
+# what the other OpenMMLab models' checkpoints hold beside ``backbone.*``, to name a checkpoint that is not a
+# pretraining classifier: mmdet's detectors, mmseg's encoder-decoders, mmpose's heads (HeatmapHead and G-RMI's
+# GRMIHead: final_layer, deconv_layers, conv_layers; mmpose 0.x: keypoint_head)
+_OTHER_MODELS = (('detection', ('rpn_head.', 'roi_head.', 'bbox_head.', 'mask_head.')),
+                 ('segmentation', ('decode_head.', 'auxiliary_head.')),
+                 ('pose', ('head.final_layer.', 'head.deconv_layers.', 'head.conv_layers.', 'keypoint_head.')))
 
 
 class ConversionError(KeyError):
@@ -100,15 +107,20 @@ DOWNSTREAM_TARGETS: Dict[str, DownstreamTarget] = {
 }
 
 
-def split_pretraining_state_dict(state_dict: Mapping) -> Tuple[OrderedDict, list]:
+def split_pretraining_state_dict(state_dict: Mapping, source: str = 'the checkpoint') -> Tuple[OrderedDict, list]:
     """The ResNet backbone tensors of an mmpretrain classifier state dict, keyed without ``backbone.``.
+
+    Args:
+        state_dict: ``backbone.*`` (a ResNet), ``head.fc.*`` (the classifier), ``neck.*``, ``data_preprocessor.*``.
+        source: names the checkpoint in error messages.
 
     Returns:
         tuple: ``(backbone, dropped)``: the backbone tensors, and the keys left out (classifier head, neck,
         preprocessor).
 
     Raises:
-        ConversionError: listing every key that is neither a ResNet backbone tensor nor one of the dropped parts.
+        ConversionError: a detection, segmentation or pose checkpoint (named as such, with the keys that tell), or
+            listing every key that is neither a ResNet backbone tensor nor one of the dropped parts.
     """
     backbone, dropped, unknown = OrderedDict(), [], []
     for key, value in state_dict.items():
@@ -118,12 +130,20 @@ def split_pretraining_state_dict(state_dict: Mapping) -> Tuple[OrderedDict, list
         elif name.startswith(_DROPPED_PREFIXES):
             dropped.append(key)
         else:
-            unknown.append(key)
+            unknown.append(name)
+    for kind, prefixes in _OTHER_MODELS:
+        found = sorted({p for p in prefixes for k in unknown if k.startswith(p)})
+        if found:
+            first = [k for k in unknown if k.startswith(tuple(found))][:3]
+            raise ConversionError(
+                f'{source} is a {kind} checkpoint ({", ".join(p + "*" for p in found)}: {", ".join(first)}), not a '
+                'pretraining classifier (backbone.* and head.fc.*): convert the checkpoint of the classification '
+                'pretraining it started from (a configs/jft/ run, or torchvision_to_mmpretrain.py\'s output)')
     if unknown:
-        raise ConversionError(f'not an mmjft / mmpretrain ResNet classifier checkpoint: {len(unknown)} unexpected '
-                              f'keys: {unknown[:20]}{" ..." if len(unknown) > 20 else ""}')
+        raise ConversionError(f'{source} is not an mmjft / mmpretrain ResNet classifier checkpoint: {len(unknown)} '
+                              f'unexpected keys: {unknown[:20]}{" ..." if len(unknown) > 20 else ""}')
     if not backbone:
-        raise ConversionError('no backbone.* ResNet tensors in the checkpoint')
+        raise ConversionError(f'no backbone.* ResNet tensors in {source}')
     return backbone, dropped
 
 
@@ -240,10 +260,14 @@ def convert_for_downstream(checkpoint: Mapping, target: str, img_norm: Optional[
     spec = DOWNSTREAM_TARGETS[target]
     has_sd = 'state_dict' in checkpoint
     state_dict = checkpoint['state_dict'] if has_sd else checkpoint
+    meta = (checkpoint.get('meta') or {}) if has_sd else {}
+    if meta.get('converter'):
+        raise ConversionError(f'{source or "the checkpoint"} is already converted (for {meta.get("target")}, from '
+                              f'{meta.get("source") or "?"}), not a pretraining classifier: convert its source')
     if isinstance(img_norm, str):
         img_norm = NAMED_IMG_NORMS[img_norm]
     norm = dict(img_norm) if img_norm is not None else img_norm_from_meta(checkpoint.get('meta') if has_sd else None)
-    backbone, dropped = split_pretraining_state_dict(state_dict)
+    backbone, dropped = split_pretraining_state_dict(state_dict, source=source or 'the checkpoint')
     out = spec.convert(backbone)
     meta = dict(img_norm=norm, target=target, prefixes=list(spec.prefixes), source=source,
                 converter='mmjft.downstream.convert', dropped=sorted(dropped),

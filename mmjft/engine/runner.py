@@ -1,10 +1,17 @@
-"""mmengine's Runner plus what needs the real world size or the data at build time."""
+"""mmengine's Runner plus what needs the real world size or the data at build time; the checked checkpoint load of
+tools/test.py and --resume (any runner class)."""
+import functools
+import re
+
 import torch
 from mmengine.dist import get_world_size
+from mmengine.model import is_model_wrapper
 from mmengine.runner import Runner as MMEngineRunner
 
 from mmjft.datasets.label_space import label_space_size
+from mmjft.models.utils.state_dict_fit import CheckpointFitError, StateDictFit
 from mmjft.registry import RUNNERS
+from mmjft.utils.compat import load_checkpoint_file
 from .amp import AMP_ONLY_KEYS
 from .schedule import apply_auto_scale_schedule
 
@@ -26,6 +33,52 @@ def use_channels_last(model: torch.nn.Module) -> torch.nn.Module:
     if isinstance(preprocessor, torch.nn.Module):
         preprocessor.register_forward_hook(_batch_to_channels_last)
     return model
+
+
+def load_checkpoint_checked(runner, filename, map_location='cpu', strict=False, revise_keys=((r'^module\.', ''), ),
+                            refuse_partial=True):
+    """What ``runner.load_checkpoint`` does (mmengine's: read, ``after_load_checkpoint`` hooks, load into the model),
+    with the file read by :func:`~mmjft.utils.compat.load_checkpoint_file` and the fit of its tensors checked.
+
+    The keys the model lacks, the model keys it lacks and the shapes that differ are counted (after the hooks, key
+    renames ``revise_keys`` applied, as the model receives them) and recorded as ``runner.message_hub`` info
+    ``'load_status'`` (:meth:`StateDictFit.status`: checkpoint, strict, missing, unexpected, mismatched,
+    first_keys; not resumed from a checkpoint's message hub, so a resumed run records its own load).
+
+    Args:
+        refuse_partial (bool): raise :class:`CheckpointFitError` (the counts and the first keys) instead of loading
+            a checkpoint that does not fit exactly.
+        others: as :meth:`mmengine.runner.Runner.load_checkpoint`'s.
+    """
+    from mmengine.runner.checkpoint import _load_checkpoint_to_model
+    checkpoint = load_checkpoint_file(filename, map_location=map_location)
+    runner.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    state_dict = checkpoint.get('state_dict', checkpoint)
+    for pattern, replacement in revise_keys:
+        state_dict = {re.sub(pattern, replacement, k): v for k, v in state_dict.items()}
+    fit = StateDictFit.of(model.state_dict(), state_dict)
+    if refuse_partial and not fit.complete:
+        raise CheckpointFitError(
+            f'checkpoint {filename} does not fit the model ({type(model).__name__}): {fit.describe()}\n'
+            'The model keys it leaves out would keep their initial (random) values. Give the checkpoint of this '
+            "config's model, or pass --allow-partial-load to load what fits (the run's load_status records it).")
+    checkpoint = _load_checkpoint_to_model(model, checkpoint, strict, logger='current', revise_keys=list(revise_keys))
+    runner.message_hub.update_info('load_status', fit.status(filename, strict=refuse_partial), resumed=False)
+    runner._has_loaded = True
+    runner.logger.info(f'Load checkpoint from {filename} ({fit.counts()} keys{"" if fit.complete else ", allowed"})')
+    return checkpoint
+
+
+def check_checkpoint_loads(runner, refuse_partial=True):
+    """Route every checkpoint ``runner`` loads (``load_from``, ``resume``) through :func:`load_checkpoint_checked`.
+
+    Set on the instance, so that it holds for any runner class: mmjft's, or mmengine's that a task library's config
+    builds. tools/test.py refuses a partial load unless ``--allow-partial-load``; tools/train.py refuses one when
+    resuming (a fine-tuning ``load_from`` may leave out the old head: its status is recorded only).
+    """
+    runner.load_checkpoint = functools.partial(load_checkpoint_checked, runner, refuse_partial=refuse_partial)
+    return runner
 
 
 @RUNNERS.register_module()

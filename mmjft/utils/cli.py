@@ -5,6 +5,7 @@
     args = parse_command_line(parser, argv)  # argv: a list, None = sys.argv[1:]; sets LOCAL_RANK
     cfg = load_config(args)                  # the config with --cfg-options, --launcher and the work dir merged
     runner = build_runner(cfg)               # the config's runner_type, else mmengine's Runner
+    check_checkpoint_loads(runner, ...)      # strict checkpoint loads unless --allow-partial-load (mmjft.engine)
 
 Both tools import the whole stack anyway; mmengine's runner is imported in :func:`build_runner` only, so that parsing
 a command line stays cheap.
@@ -26,8 +27,8 @@ def common_parser(description, config_help, work_dir_help, add_arguments=None):
         config_help (str): help of the ``config`` positional.
         work_dir_help (str): help of ``--work-dir``.
         add_arguments (callable, optional): ``add_arguments(parser)`` adds the tool's own arguments after ``config``
-            and ``--work-dir`` (a positional added there follows ``config``) and before ``--cfg-options``,
-            ``--launcher`` and ``--local-rank``, the order ``--help`` lists them in.
+            and ``--work-dir`` (a positional added there follows ``config``) and before ``--allow-partial-load``,
+            ``--cfg-options``, ``--launcher`` and ``--local-rank``, the order ``--help`` lists them in.
 
     Returns:
         argparse.ArgumentParser
@@ -37,6 +38,10 @@ def common_parser(description, config_help, work_dir_help, add_arguments=None):
     parser.add_argument('--work-dir', help=work_dir_help)
     if add_arguments is not None:
         add_arguments(parser)
+    parser.add_argument(
+        '--allow-partial-load', action='store_true',
+        help='load a checkpoint that leaves model tensors unfilled, unused or mis-shaped (tools/test.py and '
+             '--resume refuse one otherwise); what did not fit is logged and recorded in the run\'s load_status')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, key=value pairs (xxx=yyy or a.b=[1,2])')

@@ -6,7 +6,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from conftest import MINI_CONFIG, ROOT
+from conftest import MINI_CONFIG, ROOT, load_tool
 from mmjft.downstream import (JFT_IMG_NORM, ConversionError, convert_for_downstream, img_norm_from_config_text,
                               img_norm_from_meta)
 from mmjft.models.utils import TORCHVISION_IMG_NORM, torchvision_resnet_to_mmpretrain
@@ -167,3 +167,40 @@ def test_normalisation_is_read_from_config_text_without_running_it():
     evil = "import os\nmodel = dict(data_preprocessor=dict(mean=os.system('touch /tmp/pwned'), std=[1, 1, 1]))\n"
     with pytest.raises(ValueError):
         img_norm_from_config_text(evil)
+
+
+FOUR_STAGES = {f'backbone.{k}': torch.zeros(1)
+               for k in ('conv1.weight', 'layer1.0.conv1.weight', 'layer2.0.conv1.weight', 'layer3.0.conv1.weight',
+                         'layer4.0.conv1.weight')}
+
+
+@pytest.mark.parametrize('kind, heads, told', [
+    # what the mini configs' models hold beside backbone.* (configs/pose, configs/deeplab, configs/faster_rcnn)
+    ('pose', ('head.final_layer.weight', 'head.final_layer.bias'), 'head.final_layer.*: head.final_layer.weight'),
+    ('segmentation', ('decode_head.aspp_branches.0.weight', 'decode_head.aspp_branches.0.bias'), 'decode_head.*'),
+    ('detection', ('rpn_head.rpn_conv.weight', 'roi_head.shared_head.layer4.0.conv1.weight',
+                   'roi_head.bbox_head.fc_cls.weight'), 'roi_head.*, rpn_head.*'),
+])
+def test_converter_names_a_checkpoint_that_is_not_a_pretraining_classifier(tmp_path, capsys, kind, heads, told):
+    """A G-RMI pose checkpoint was taken as a pretraining source (its head.* dropped as the classifier's)."""
+    src = tmp_path / f'{kind}.pth'
+    state_dict = {**FOUR_STAGES, **{k: torch.zeros(1) for k in heads}}
+    torch.save(dict(state_dict=state_dict, meta=dict(img_norm=JFT_IMG_NORM)), src)
+    tool = load_tool('tools/model_converters/mmjft_to_downstream.py')
+    assert tool.main([str(src), str(tmp_path / 'out.pth'), '--target', 'mmpose']) == 1
+    err = capsys.readouterr().err
+    assert f'error: {src} is a {kind} checkpoint ({told}' in err and 'not a pretraining classifier' in err, err
+    assert not (tmp_path / 'out.pth').exists()
+
+
+def test_converter_refuses_a_converted_checkpoint_and_a_file_that_is_not_one(tmp_path, capsys):
+    converted = convert_for_downstream(dict(FOUR_STAGES, **{'head.fc.weight': torch.zeros(1)}), 'mmpose',
+                                       img_norm='jft', source='/ckpt/iter_600.pth')
+    with pytest.raises(ConversionError, match=r'mmpose\.pth is already converted \(for mmpose, from /ckpt/iter_600'):
+        convert_for_downstream(converted, 'mmdet-c4', source='/ckpt/mmpose.pth')
+    notes = tmp_path / 'iter_600.pth'
+    notes.write_text('training was stopped before the first checkpoint\n')
+    tool = load_tool('tools/model_converters/mmjft_to_downstream.py')
+    assert tool.main([str(notes), str(tmp_path / 'out.pth')]) == 1
+    err = capsys.readouterr().err
+    assert f'error: {notes} is not a checkpoint: it is text' in err and 'weights_only=False' not in err, err

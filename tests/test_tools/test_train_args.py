@@ -18,7 +18,7 @@ def load_train_tool():
 
 def args(**kw):
     base = dict(config=MINI_CONFIG, work_dir=None, resume=None, amp=False, amp_dtype='float16', no_validate=False,
-                auto_scale_lr=False, cfg_options=None, launcher='none')
+                auto_scale_lr=False, allow_partial_load=False, cfg_options=None, launcher='none')
     return SimpleNamespace(**{**base, **kw})
 
 
@@ -29,6 +29,9 @@ def test_resume_work_dir_and_options():
     assert cfg.work_dir == osp.join('./work_dirs', 'resnet18-w16_1xb32_mini-jft-64px')
     cfg = tool.merge_args(Config.fromfile(MINI_CONFIG), args(resume='a/iter_2.pth', work_dir='w'))
     assert cfg.resume is True and cfg.load_from == 'a/iter_2.pth' and cfg.work_dir == 'w'
+    # a checkpoint that does not fit stops a resumed run (tests/test_tools/test_strict_load.py), unless allowed
+    assert tool.refuses_partial_load(cfg, args()) and not tool.refuses_partial_load(cfg, args(allow_partial_load=True))
+    assert not tool.refuses_partial_load(Config.fromfile(MINI_CONFIG), args())  # load_from: fine-tuning
     cfg = tool.merge_args(Config.fromfile(MINI_CONFIG), args(no_validate=True, auto_scale_lr=True))
     assert cfg.val_cfg is None and cfg.val_dataloader is None and cfg.auto_scale_lr.enable
 
@@ -72,7 +75,8 @@ def test_train_parser_defaults(no_local_rank):
 def test_test_parser_defaults(no_local_rank):
     parsed = load_test_tool().parse_args([MINI_CONFIG, 'ckpt.pth'])
     assert vars(parsed) == dict(config=MINI_CONFIG, checkpoint='ckpt.pth', work_dir=None, out=None, out_prefix=None,
-                                cfg_options=None, launcher='none', local_rank=0)
+                                allow_partial_load=False, cfg_options=None, launcher='none', local_rank=0)
+    assert load_test_tool().parse_args([MINI_CONFIG, 'ckpt.pth', '--allow-partial-load']).allow_partial_load
     assert os.environ['LOCAL_RANK'] == '0'
     with pytest.raises(SystemExit):  # the checkpoint is required
         load_test_tool().parse_args([MINI_CONFIG])

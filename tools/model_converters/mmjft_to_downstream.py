@@ -13,19 +13,23 @@ output of tools/model_converters/torchvision_to_mmpretrain.py (the ImageNet init
 DST holds ``state_dict`` in the downstream model's key names and ``meta.img_norm`` (the input normalisation the
 weights were trained with, read from the source's meta); the downstream config loads it with
 ``init_cfg=dict(type='mmjft.ConvertedCheckpoint', checkpoint=DST)``, which checks keys and normalisation.
-The key maps live in mmjft/downstream/convert.py (targets: mmdet-c4, mmseg, mmpose).
+The key maps live in mmjft/downstream/convert.py (targets: mmdet-c4, mmseg, mmpose). SRC must be a pretraining
+classifier (``backbone.*`` + ``head.fc.*``): a detection, segmentation or pose checkpoint, an already converted one
+and a file that is not a checkpoint are errors that say so (exit status 1, nothing written).
 For segmentation: ``--target mmseg`` (configs/deeplab/README.md); for pose: ``--target mmpose``
 (configs/pose/README.md).
 """
 import argparse
 import os
 import os.path as osp
+import pickle
 import sys
 
 import torch
 
 import mmjft  # noqa: F401  (allow-lists what mmengine checkpoints hold for weights_only loading)
 from mmjft.downstream import DOWNSTREAM_TARGETS, NAMED_IMG_NORMS, ConversionError, convert_for_downstream
+from mmjft.utils.compat import NotACheckpointError, load_checkpoint_file
 
 
 def parse_args(argv=None):
@@ -41,11 +45,15 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    checkpoint = torch.load(args.src, map_location='cpu', weights_only=True)
+    source = osp.abspath(args.src)
     try:
-        out = convert_for_downstream(checkpoint, args.target, img_norm=args.img_norm, source=osp.abspath(args.src))
+        checkpoint = load_checkpoint_file(args.src)
+        out = convert_for_downstream(checkpoint, args.target, img_norm=args.img_norm, source=source)
+    except (NotACheckpointError, pickle.UnpicklingError, FileNotFoundError) as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 1
     except (ConversionError, ValueError) as e:
-        print(f'error: {args.src}: {e}', file=sys.stderr)
+        print(f'error: {e}' if source in str(e) else f'error: {args.src}: {e}', file=sys.stderr)
         return 1
     os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     torch.save(out, args.dst)

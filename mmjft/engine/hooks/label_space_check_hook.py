@@ -29,6 +29,14 @@ def _classes(loop) -> Optional[tuple]:
     return tuple(classes) if classes is not None else None
 
 
+def _checkpoint_name(runner) -> str:
+    """The file the runner loads: ``load_from``, else (auto resume) the latest checkpoint of the work dir."""
+    if getattr(runner, '_load_from', None):
+        return str(runner._load_from)
+    from mmengine.runner import find_latest_checkpoint
+    return find_latest_checkpoint(runner.work_dir) or f'(the latest of {runner.work_dir})'
+
+
 def _first_difference(a, b) -> str:
     for i, (x, y) in enumerate(zip(a, b)):
         if x != y:
@@ -43,7 +51,8 @@ class LabelSpaceCheckHook(Hook):
     * ``head.num_classes`` equals the number of classes of the train, val and test datasets;
     * val and test use the training label space: the same classes in the same order;
     * a run that evaluates or resumes a checkpoint reads the checkpoint's ``meta.dataset_meta.classes`` (mmengine
-      saves the train set's metainfo) and stops if the data's classes differ.
+      saves the train set's metainfo) and stops if the data's classes differ, or if the checkpoint records none
+      (its label space cannot be checked; the error says how to record it).
 
     Without it a head smaller than the data fails at an arbitrary step with an index error (or, for an id that fits
     in the flat target, silently trains another image's label), and a val set in another class order reports a
@@ -76,12 +85,18 @@ class LabelSpaceCheckHook(Hook):
         if isinstance(getattr(runner, '_train_loop', None), BaseLoop) and not runner._resume:
             return  # fine-tuning from another label space (load_from) is legitimate: its head is not reused
         saved = ((checkpoint.get('meta') or {}).get('dataset_meta') or {}).get('classes')
-        if saved is None:
-            return
-        saved = tuple(saved)
+        saved = tuple(saved) if saved is not None else None
         for name in ('train', 'val', 'test'):
             loop = getattr(runner, f'_{name}_loop', None)
             names = _classes(loop)
+            if names is not None and saved is None:
+                raise ValueError(
+                    f'the checkpoint {_checkpoint_name(runner)} records no classes (meta.dataset_meta.classes), so '
+                    f"its head's label space cannot be checked against the {name} dataset's {len(names)} classes "
+                    f'({describe_dataset(loop.dataloader.dataset)}). tools/train.py records them; for a checkpoint '
+                    'from elsewhere add the class names in the order of its head: ckpt = torch.load(F); '
+                    "ckpt.setdefault('meta', {}).setdefault('dataset_meta', {})['classes'] = [...]; "
+                    'torch.save(ckpt, F). Or skip this check: --cfg-options default_hooks.label_space=None')
             if names is not None and names != saved:
                 raise ValueError(
                     f'the checkpoint was trained on {len(saved)} classes but the {name} dataset '

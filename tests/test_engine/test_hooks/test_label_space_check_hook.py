@@ -1,7 +1,9 @@
 """The head and the datasets must share one label space before the first step (LabelSpaceCheckHook)."""
 import os
+from types import SimpleNamespace
 
 import pytest
+from mmengine.runner import BaseLoop
 
 from conftest import MINI_CONFIG, ROOT, build_runner
 
@@ -47,3 +49,30 @@ def test_classes_subset_config_trains_and_evaluates_in_its_label_space(mini_jft,
                           {**FAST, 'load_from': ckpt, 'model.head.num_classes': 'auto'})
     with pytest.raises(ValueError, match=r'checkpoint was trained on 48 classes but the test dataset'):
         tester.test()
+
+
+class _Loop(BaseLoop):
+    """A built loop over a dataset that only has classes (what the hook reads)."""
+
+    def __init__(self, classes):
+        self.dataloader = SimpleNamespace(dataset=SimpleNamespace(metainfo=dict(classes=classes), ann_file='val.jsonl'))
+
+    def run(self):
+        pass
+
+
+@pytest.mark.parametrize('resume', [False, True])
+def test_a_checkpoint_without_classes_is_an_error_on_test_and_resume(tmp_path, resume):
+    from mmjft.engine.hooks import LabelSpaceCheckHook
+    runner = SimpleNamespace(_train_loop=_Loop(('cat', 'dog')) if resume else None, _val_loop=None,
+                             _test_loop=_Loop(('cat', 'dog')), _resume=resume,
+                             _load_from=str(tmp_path / 'converted.pth'), work_dir=str(tmp_path))
+    hook = LabelSpaceCheckHook()
+    with pytest.raises(ValueError, match=r'converted\.pth records no classes \(meta\.dataset_meta\.classes\).* '
+                                         r"against the (train|test) dataset's 2 classes .*val\.jsonl.*"
+                                         r"\['classes'\] = \[\.\.\.\]"):
+        hook.after_load_checkpoint(runner, dict(state_dict={}, meta=dict(dataset_meta=dict())))
+    hook.after_load_checkpoint(runner, dict(state_dict={}, meta=dict(dataset_meta=dict(classes=['cat', 'dog']))))
+    # fine-tuning (load_from without resume) from another label space stays allowed
+    runner._resume, runner._train_loop = False, _Loop(('cat', 'dog'))
+    hook.after_load_checkpoint(runner, dict(state_dict={}, meta={}))
