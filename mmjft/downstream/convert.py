@@ -261,7 +261,7 @@ def convert_for_downstream(checkpoint: Mapping, target: str, img_norm: Optional[
     has_sd = 'state_dict' in checkpoint
     state_dict = checkpoint['state_dict'] if has_sd else checkpoint
     meta = (checkpoint.get('meta') or {}) if has_sd else {}
-    if meta.get('converter'):
+    if meta.get('converter') == 'mmjft.downstream.convert':  # this converter's output (torchvision_to_mmpretrain's
         raise ConversionError(f'{source or "the checkpoint"} is already converted (for {meta.get("target")}, from '
                               f'{meta.get("source") or "?"}), not a pretraining classifier: convert its source')
     if isinstance(img_norm, str):

@@ -198,6 +198,10 @@ def test_converter_refuses_a_converted_checkpoint_and_a_file_that_is_not_one(tmp
                                        img_norm='jft', source='/ckpt/iter_600.pth')
     with pytest.raises(ConversionError, match=r'mmpose\.pth is already converted \(for mmpose, from /ckpt/iter_600'):
         convert_for_downstream(converted, 'mmdet-c4', source='/ckpt/mmpose.pth')
+    # torchvision_to_mmpretrain.py's output is a pretraining classifier (the ImageNet-init path), not a converted one
+    imagenet = dict(state_dict=dict(FOUR_STAGES, **{'head.fc.weight': torch.zeros(1)}),
+                    meta=dict(img_norm=TORCHVISION_IMG_NORM, converter='torchvision_to_mmpretrain'))
+    assert 'roi_head.shared_head.layer4.0.conv1.weight' in convert_for_downstream(imagenet, 'mmdet-c4')['state_dict']
     notes = tmp_path / 'iter_600.pth'
     notes.write_text('training was stopped before the first checkpoint\n')
     tool = load_tool('tools/model_converters/mmjft_to_downstream.py')
