@@ -62,6 +62,25 @@ def pretraining_img_norm(source):
     return dict(mean=[float(v) for v in pre.mean], std=[float(v) for v in pre.std], to_rgb=bool(pre.to_rgb))
 
 
+def load_in_process(cfg, data_root):
+    """Every split of ``cfg`` read from ``data_root`` in the main process (no loader workers)."""
+    for split in ('train', 'val', 'test'):
+        cfg[f'{split}_dataloader'].update(num_workers=0, persistent_workers=False)
+        cfg[f'{split}_dataloader'].dataset.data_root = data_root
+
+
+def tree_digest(root):
+    """sha1 of every file under ``root``, by relative path."""
+    import hashlib
+    out = {}
+    for folder, _, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, 'rb') as f:
+                out[os.path.relpath(path, root)] = hashlib.sha1(f.read()).hexdigest()
+    return out
+
+
 def data_root_options(data_root):
     """--cfg-options pointing every split of the mini config at ``data_root``."""
     return [f'{split}_dataloader.dataset.data_root={data_root}' for split in ('train', 'val', 'test')]

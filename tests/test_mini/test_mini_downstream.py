@@ -4,7 +4,6 @@ The written files are read back by independent readers: json / xml.etree, pycoco
 CocoDataset and VOCDataset, so a format slip (box convention, 1-based VOC coordinates, category ids, image
 paths) fails here rather than as a silently bad mAP later.
 """
-import hashlib
 import json
 import os
 import os.path as osp
@@ -14,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import run_tool
+from conftest import run_tool, tree_digest
 from mmjft.mini import (COLOURS, DEFAULT_DET_CATEGORIES, default_det_categories, make_mini_coco,
                                       make_mini_voc, sample_det_scene)
 
@@ -22,14 +21,6 @@ NUM_TRAIN, NUM_VAL, IMG = 12, 6, 128
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def tree_digest(root):
-    out = {}
-    for d, _, files in os.walk(root):
-        for fn in files:
-            p = osp.join(d, fn)
-            with open(p, 'rb') as f:
-                out[osp.relpath(p, root)] = hashlib.sha1(f.read()).hexdigest()
-    return out
 
 
 def load_json(path):

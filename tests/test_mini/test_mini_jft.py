@@ -3,7 +3,6 @@
 The checks read the written files back with their own parsers (not the generator's helpers), so a broken
 format, hierarchy, noise model or rendering fails here rather than in a later training run.
 """
-import hashlib
 import json
 import os
 import os.path as osp
@@ -14,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from conftest import tree_digest
 from mmjft.mini import build_hierarchy, make_mini_jft, render_scene
 
 REPO = osp.abspath(osp.join(osp.dirname(__file__), '..', '..'))
@@ -56,15 +56,6 @@ def to_names(labels, classes):
     return [classes[lb] if isinstance(lb, int) else lb for lb in labels]
 
 
-def tree_digest(root):
-    """sha1 of every file under root, by relative path."""
-    out = {}
-    for d, _, files in os.walk(root):
-        for fn in files:
-            p = osp.join(d, fn)
-            with open(p, 'rb') as f:
-                out[osp.relpath(p, root)] = hashlib.sha1(f.read()).hexdigest()
-    return out
 
 
 def average_precision(scores, positives):

@@ -14,7 +14,7 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from conftest import ROOT, per_iteration_losses, run_log, run_tool_main
+from conftest import ROOT, load_in_process, per_iteration_losses, run_log, run_tool_main
 from mmjft.mini import make_mini_coco, make_mini_voc
 from coco_box_ap import coco_box_ap
 
@@ -26,9 +26,7 @@ def mini_config(data, path):
     """DET_MINI on ``data``, in-process loading, the 2 training images repeated (mmengine's iteration loop sleeps
     2 s whenever its data loader runs out, which a 2-image epoch would do at every iteration), 16 RoIs per image."""
     cfg = Config.fromfile(DET_MINI)
-    for split in ('train', 'val', 'test'):
-        cfg[f'{split}_dataloader'].update(num_workers=0, persistent_workers=False)
-        cfg[f'{split}_dataloader'].dataset.data_root = data['data_root']
+    load_in_process(cfg, data['data_root'])
     for split in ('val', 'test'):
         cfg[f'{split}_evaluator'].ann_file = data['val_ann']
     cfg.train_dataloader.dataset = dict(type='RepeatDataset', times=1000, dataset=cfg.train_dataloader.dataset)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from mmengine.config import Config
 
-from conftest import ROOT, per_iteration_losses, run_log, run_tool_main
+from conftest import ROOT, load_in_process, per_iteration_losses, run_log, run_tool_main
 from mmjft.mini.downstream import MINI_KEYPOINT_SIGMAS, make_mini_coco_keypoints
 
 POSE_MINI = osp.join(ROOT, 'configs/pose/grmi-r18-d8_mini-jft-pre_1xb8_mini-keypoints-129px.py')
@@ -60,9 +60,7 @@ def test_grmi_from_mmjft_weights_overfits_and_is_scored(mini_jft_pretrained, tmp
     bbox_file.write_text(json.dumps(dets))
 
     cfg = Config.fromfile(POSE_MINI)
-    for split in ('train', 'val', 'test'):
-        cfg[f'{split}_dataloader'].update(num_workers=0, persistent_workers=False)
-        cfg[f'{split}_dataloader'].dataset.data_root = data['data_root']
+    load_in_process(cfg, data['data_root'])
     cfg.train_dataloader.batch_size = 4
     for split in ('val', 'test'):
         cfg[f'{split}_dataloader'].dataset.bbox_file = str(bbox_file)

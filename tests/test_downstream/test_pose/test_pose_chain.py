@@ -15,7 +15,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from conftest import ROOT, run_tool_main
+from conftest import ROOT, load_in_process, run_tool_main
 from mmjft.mini.downstream import make_mini_coco_keypoints
 
 DET_PERSON_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-person-128px.py')
@@ -55,9 +55,7 @@ def test_person_detector_results_feed_the_pose_dataset(tmp_path):
     assert val['categories'][0]['id'] == 1 and val['categories'][0]['name'] == 'blue_square'
 
     cfg = Config.fromfile(DET_PERSON_MINI)
-    for split in ('train', 'val', 'test'):
-        cfg[f'{split}_dataloader'].update(num_workers=0, persistent_workers=False)
-        cfg[f'{split}_dataloader'].dataset.data_root = data['data_root']
+    load_in_process(cfg, data['data_root'])
     for split in ('val', 'test'):
         cfg[f'{split}_evaluator'].ann_file = data['val_ann']
     config = str(tmp_path / 'det_person_mini.py')

@@ -17,7 +17,7 @@ import pytest
 from mmengine.config import Config
 from PIL import Image
 
-from conftest import ROOT, per_iteration_losses, run_log, run_tool_main
+from conftest import ROOT, load_in_process, per_iteration_losses, run_log, run_tool_main
 from mmjft.mini import make_mini_voc_seg
 
 SEG_MINI = osp.join(ROOT, 'configs/deeplab/deeplab-aspp-l-r18-d8_mini-jft-pre_1xb2_mini-voc-seg-128px.py')
@@ -48,9 +48,7 @@ def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretraine
 
     data = make_mini_voc_seg(str(tmp_path / 'seg'), fixed_images=2, img_size=128, seed=0)
     cfg = Config.fromfile(SEG_MINI)
-    for split in ('train', 'val', 'test'):
-        cfg[f'{split}_dataloader'].update(num_workers=0, persistent_workers=False)
-        cfg[f'{split}_dataloader'].dataset.data_root = data['voc_root']
+    load_in_process(cfg, data['voc_root'])
     # the 2 training images repeated: mmengine's loop sleeps 2 s whenever a data loader runs out
     cfg.train_dataloader.dataset = dict(type='RepeatDataset', times=1000, dataset=cfg.train_dataloader.dataset)
     config = str(tmp_path / 'seg_mini.py')
