@@ -139,3 +139,13 @@ def test_boxes_come_from_our_person_detector(path):
     else:  # the mini person detector's documented --out-prefix
         assert bbox_file == cfg.data_root + 'val.bbox.json'
         assert '--out-prefix ' + bbox_file[:-len('.bbox.json')] in open(osp.join(ROOT, MINI_PERSON_DET)).read()
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_evaluators_score_against_the_checked_annotations(path):
+    """COCO evaluation reads the evaluator's ann_file, the build checks read the dataset's: they must be one file,
+    or keypoints nobody checked are scored."""
+    cfg = Config.fromfile(path)
+    for split in ('val', 'test'):
+        dataset, evaluator = cfg[f'{split}_dataloader'].dataset, cfg[f'{split}_evaluator']
+        assert evaluator['ann_file'] == osp.join(dataset.data_root, dataset.ann_file), f'{split}: {path}'

@@ -18,4 +18,7 @@ default_hooks = dict(
     # meta['images_seen'] in every checkpoint; at_images / at_epochs add checkpoints named by what they saw
     # (images_384M.pth), which do not depend on the GPU count as iteration numbers do
     images_seen=dict(type='ImagesSeenCheckpointHook'),
+    # <work_dir>/run_result.json: what ran as the run read it (data, classes, seeds, device, load status, commit),
+    # its own timer and metrics; the results tool and the converter key runs by it (README 'The result file')
+    run_result=dict(type='RunResultHook'),
 )

@@ -83,10 +83,11 @@ def build_embedder(checkpoint: str, config: Optional[str] = None, device: str = 
     import mmjft  # noqa: F401  (weights_only allow-list)
     from mmjft.registry import MODELS
     from mmjft.utils import register_all_modules
+    from mmjft.utils.compat import load_checkpoint_file
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'checkpoint {checkpoint} does not exist')
     if config is None:
-        meta = torch.load(checkpoint, map_location='cpu', weights_only=True, mmap=True).get('meta') or {}
+        meta = load_checkpoint_file(checkpoint).get('meta') or {}
         if not isinstance(meta.get('cfg'), str):
             raise ValueError(f'{checkpoint} carries no config (meta["cfg"]): pass the config it was trained with')
         cfg = Config.fromstring(meta['cfg'], file_format='.py')

@@ -215,17 +215,46 @@ def img_norm_from_meta(meta: Optional[Mapping]) -> dict:
     raise ValueError('the checkpoint records no input normalisation (meta has neither img_norm nor cfg)')
 
 
-def pretraining_meta(meta: Optional[Mapping]) -> dict:
-    """What a downstream result is keyed by (the results tool reads it from the converted checkpoint's meta):
-    the pretraining's backbone depth, training subset size and seed, class list (``classes_subset``) and number of
-    classes, images seen (``meta['images_seen']``, written by ``ImagesSeenCheckpointHook``) and iteration.
+def pretraining_meta(meta: Optional[Mapping], checkpoint_path: Optional[str] = None) -> dict:
+    """What a downstream result is keyed by (the results tool reads it from the converted checkpoint's meta): what
+    the pretraining read and trained, as :class:`~mmjft.engine.hooks.RunResultHook` recorded it: the checkpoint's
+    own ``meta['run_result']``, else the train section of ``run_result.json`` beside ``checkpoint_path`` (the
+    work_dir of the run that saved the checkpoint, when that run wrote it); ``read_from`` says which.
 
-    Fields the checkpoint does not record are None (e.g. torchvision weights carry no config).
+    Fields: ``train_images`` (images in the training set as read), ``dataset``, ``subset_size`` (as asked),
+    ``subset_seed``, ``classes_subset``, ``num_classes``, ``classes_digest``, ``depth``, ``init`` (random /
+    imagenet), ``seed``, ``config``, ``config_hash``, ``commit``; from the checkpoint itself ``images_seen``
+    (``ImagesSeenCheckpointHook``), ``iter``, ``epoch``, ``experiment``, ``converter``. A checkpoint with neither
+    record (saved before runs recorded one) keeps ``train_images=None`` with the config's request (``subset_size``,
+    ``subset_seed``, ``classes_subset``, ``num_classes``, ``depth`` from ``meta['cfg']``; ``read_from='config (as
+    asked)'``); torchvision weights carry no config: their fields are None.
     """
+    import os.path as osp
     meta = meta or {}
-    out = dict(depth=None, subset_size=None, subset_seed=None, classes_subset=None, num_classes=None,
-               images_seen=meta.get('images_seen'), iter=meta.get('iter'), epoch=meta.get('epoch'),
-               experiment=meta.get('experiment_name'))
+    out = dict(train_images=None, dataset=None, depth=None, subset_size=None, subset_seed=None, classes_subset=None,
+               num_classes=None, classes_digest=None, init=None, seed=meta.get('seed'), config=None, config_hash=None,
+               commit=None, images_seen=meta.get('images_seen'), iter=meta.get('iter'), epoch=meta.get('epoch'),
+               experiment=meta.get('experiment_name'), converter=meta.get('converter'), read_from=None)
+    record = None
+    if meta.get('run_result'):  # the checkpoint's own record travels with it
+        record, out['read_from'] = meta['run_result'], 'checkpoint meta'
+    path = osp.join(osp.dirname(osp.abspath(checkpoint_path)), 'run_result.json') if checkpoint_path else None
+    if record is None and path and osp.isfile(path):
+        from mmjft.engine.hooks.run_result_hook import read_result_file
+        train = read_result_file(path).get('train') or {}
+        runs = {s.get('experiment') for s in train.get('sessions') or []}
+        if train and (out['experiment'] is None or out['experiment'] in runs):  # the run that saved the checkpoint
+            record, out['read_from'] = train, path
+    if record is not None:
+        data, model = record.get('train_set') or {}, record.get('model') or {}
+        out.update(train_images=data.get('images'), dataset=data.get('dataset'), depth=model.get('depth'),
+                   subset_size=data.get('subset_size'), subset_seed=data.get('subset_seed'),
+                   classes_subset=data.get('classes_subset'), num_classes=data.get('classes'),
+                   classes_digest=data.get('classes_digest'), seed=record.get('seed', out['seed']),
+                   init='imagenet' if any(str(i.get('type')).split('.')[-1] in ('Pretrained', 'StrictPretrained')
+                                          for i in model.get('init') or []) else 'random',
+                   config=record.get('config'), config_hash=record.get('config_hash'), commit=record.get('commit'))
+        return out
     if not meta.get('cfg'):
         return out
     from mmengine.config import Config
@@ -237,7 +266,8 @@ def pretraining_meta(meta: Optional[Mapping]) -> dict:
     out.update(depth=(model.get('backbone') or {}).get('depth'), subset_size=data.get('subset_size'),
                # JFTDataset's default seed is 0
                subset_seed=data.get('subset_seed', 0) if data.get('subset_size') is not None else None,
-               classes_subset=data.get('classes_subset'), num_classes=(model.get('head') or {}).get('num_classes'))
+               classes_subset=data.get('classes_subset'), num_classes=(model.get('head') or {}).get('num_classes'),
+               read_from='config (as asked)')
     return out
 
 
@@ -249,7 +279,8 @@ def convert_for_downstream(checkpoint: Mapping, target: str, img_norm: Optional[
         checkpoint: ``{'state_dict': ..., 'meta': ...}`` (a bare state dict is accepted with ``img_norm`` given).
         target: e.g. ``'mmdet-c4'``.
         img_norm: ``dict(mean, std, to_rgb)`` or a name in :data:`NAMED_IMG_NORMS`; overrides the checkpoint's.
-        source: recorded in the output's meta.
+        source: recorded in the output's meta; the checkpoint's path, whose folder's ``run_result.json`` (the work_dir
+            of the run that saved it) gives ``meta['pretraining']`` (:func:`pretraining_meta`).
 
     Returns:
         dict: ``{'state_dict', 'meta'}``, ``meta = dict(img_norm, target, prefixes, source, converter, dropped,
@@ -271,5 +302,5 @@ def convert_for_downstream(checkpoint: Mapping, target: str, img_norm: Optional[
     out = spec.convert(backbone)
     meta = dict(img_norm=norm, target=target, prefixes=list(spec.prefixes), source=source,
                 converter='mmjft.downstream.convert', dropped=sorted(dropped),
-                pretraining=pretraining_meta(checkpoint.get('meta') if has_sd else None))
+                pretraining=pretraining_meta(checkpoint.get('meta') if has_sd else None, source or None))
     return dict(state_dict=out, meta=meta)

@@ -61,7 +61,7 @@ def load_hierarchy_json(hierarchy_file: str):
     with open(hierarchy_file, 'rb') as f:
         raw = f.read()
     try:
-        return json.loads(raw.decode('utf-8'))
+        return json.loads(raw.decode('utf-8-sig'))  # a byte-order mark is not part of the JSON
     except UnicodeDecodeError as e:
         raise ValueError(f'{hierarchy_file}: not UTF-8 text ({e.reason} at byte {e.start}): the hierarchy is a JSON '
                          'object {child: [parent, ...]}') from None

@@ -208,3 +208,18 @@ def test_converter_refuses_a_converted_checkpoint_and_a_file_that_is_not_one(tmp
     assert tool.main([str(notes), str(tmp_path / 'out.pth')]) == 1
     err = capsys.readouterr().err
     assert f'error: {notes} is not a checkpoint: it is text' in err and 'weights_only=False' not in err, err
+
+
+def test_converter_refuses_its_source_as_output_and_keeps_an_older_output_on_failure(tmp_path, capsys):
+    src = tmp_path / 'iter_600.pth'
+    torch.save(dict(state_dict=dict(FOUR_STAGES, **{'head.fc.weight': torch.zeros(1)}),
+                    meta=dict(img_norm=JFT_IMG_NORM)), src)
+    before = src.read_bytes()
+    tool = load_tool('tools/model_converters/mmjft_to_downstream.py')
+    assert tool.main([str(src), str(src)]) == 1
+    assert f'error: {src} is the source checkpoint' in capsys.readouterr().err and src.read_bytes() == before
+    out = tmp_path / 'out.pth'
+    out.write_bytes(b'an older conversion')
+    src.write_text('not a checkpoint\n')
+    assert tool.main([str(src), str(out)]) == 1
+    assert out.read_bytes() == b'an older conversion' and [p.name for p in tmp_path.iterdir() if '.tmp' in p.name] == []

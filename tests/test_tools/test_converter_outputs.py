@@ -48,6 +48,16 @@ def test_inject_label_noise_failed_rerun_leaves_the_previous_output(jsonl):
     assert (dst.read_bytes(), dst.with_name('o.jsonl.report.json').read_bytes()) == before
 
 
+def test_inject_label_noise_names_a_broken_hierarchy(jsonl, capsys):
+    src, classes = jsonl
+    hierarchy = src.with_name('hierarchy.json')
+    hierarchy.write_text('{"b": ["a"],\n "c": ["a"]\n')
+    with pytest.raises(SystemExit, match=r'error: .*hierarchy.json:3:1: invalid JSON'):
+        run_tool_main(NOISE, [src, src.with_name('o.jsonl'), '--classes', classes, '--hierarchy', hierarchy,
+                              '--mode', 'sibling', '--noise', '0.5'])
+    assert not src.with_name('o.jsonl').exists()
+
+
 def test_val_fraction_names_its_option(tmp_path, capsys):
     for tool in ('open_images_to_jft.py', 'imagenet21k_to_jft.py'):
         argv = ([tmp_path / 'o', '--labels', 'l.csv', '--classes', 'c.csv'] if tool.startswith('open')

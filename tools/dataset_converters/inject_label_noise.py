@@ -20,6 +20,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 from mmjft.datasets.converters import ConversionError  # noqa: E402
 from mmjft.datasets.converters.common import range_arg  # noqa: E402
 from mmjft.datasets.converters.label_noise import MODES, inject_label_noise  # noqa: E402
+from mmjft.structures.label_hierarchy import load_hierarchy_json  # noqa: E402
 from mmjft.utils.atomic import atomic_open, refuse_overwriting_inputs  # noqa: E402
 
 
@@ -51,8 +52,10 @@ def main(argv=None):
             classes = [line.strip() for line in f if line.strip()]
         hierarchy = None
         if args.hierarchy:
-            with open(args.hierarchy, encoding='utf-8') as f:
-                hierarchy = json.load(f)
+            try:
+                hierarchy = load_hierarchy_json(args.hierarchy)
+            except ValueError as e:  # names the file, line and column
+                raise ConversionError(str(e)) from None
         report = inject_label_noise(args.src, args.dst, classes, hierarchy, noise=args.noise, mode=args.mode,
                                     recall_drop=args.recall_drop, zipf_exponent=args.zipf, min_count=args.min_count,
                                     seed=args.seed)

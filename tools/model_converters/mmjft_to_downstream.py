@@ -20,7 +20,6 @@ For segmentation: ``--target mmseg`` (configs/deeplab/README.md); for pose: ``--
 (configs/pose/README.md).
 """
 import argparse
-import os
 import os.path as osp
 import pickle
 import sys
@@ -29,6 +28,7 @@ import torch
 
 import mmjft  # noqa: F401  (allow-lists what mmengine checkpoints hold for weights_only loading)
 from mmjft.downstream import DOWNSTREAM_TARGETS, NAMED_IMG_NORMS, ConversionError, convert_for_downstream
+from mmjft.utils.atomic import Staging
 from mmjft.utils.compat import NotACheckpointError, load_checkpoint_file
 
 
@@ -55,8 +55,11 @@ def main(argv=None):
     except (ConversionError, ValueError) as e:
         print(f'error: {e}' if source in str(e) else f'error: {args.src}: {e}', file=sys.stderr)
         return 1
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
-    torch.save(out, args.dst)
+    if osp.exists(args.dst) and osp.samefile(args.src, args.dst):
+        print(f'error: {args.dst} is the source checkpoint: write the conversion to another file', file=sys.stderr)
+        return 1
+    with Staging() as stage:  # written under a temporary name: a failed write leaves an older output intact
+        torch.save(out, stage.path(args.dst))
     meta = out['meta']
     print(f'{len(out["state_dict"])} tensors for {args.target} ({", ".join(meta["prefixes"])}) written to '
           f'{args.dst}; dropped {len(meta["dropped"])} ({", ".join(sorted({k.split(".")[0] for k in meta["dropped"]}))}'

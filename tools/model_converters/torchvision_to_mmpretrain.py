@@ -15,7 +15,6 @@ normalise the same way; ``torchvision_weights`` (e.g. ``'ResNet101_Weights.IMAGE
 which weights these were, when the file name tells (torchvision's download names carry a hash prefix), else None.
 """
 import argparse
-import os
 import os.path as osp
 import re
 import sys
@@ -23,6 +22,8 @@ import sys
 import torch
 
 from mmjft.models.utils import TORCHVISION_IMG_NORM, torchvision_resnet_to_mmpretrain
+from mmjft.utils.atomic import Staging
+from mmjft.utils.compat import load_checkpoint_file
 
 
 # torchvision's ResNet ImageNet weights by file name (torchvision/models/resnet.py, 0.29): (weights, acc@1)
@@ -63,7 +64,7 @@ def main(argv=None):
         print(f'warning: {args.src} is torchvision\'s {weights} ({top1:.1f}% top-1), not the paper\'s ImageNet '
               f'baseline (~77.5% for ResNet-101): it inflates the \'ImageNet\' side of every comparison. Use '
               f'IMAGENET1K_V1 ({V1_FILES[depth]}) or configs/imagenet/resnet101_8xb32_in1k-scratch.py', file=sys.stderr)
-    state_dict = torch.load(args.src, map_location='cpu', weights_only=True)
+    state_dict = load_checkpoint_file(args.src)
     if 'state_dict' in state_dict:
         state_dict = state_dict['state_dict']
     if weights is not None:  # a renamed file must not be recorded as weights it is not
@@ -74,10 +75,10 @@ def main(argv=None):
                   file=sys.stderr)
             return 1
     converted = torchvision_resnet_to_mmpretrain(state_dict, keep_head=args.keep_head)
-    os.makedirs(osp.dirname(osp.abspath(args.dst)), exist_ok=True)
     meta = dict(img_norm=TORCHVISION_IMG_NORM, source=osp.basename(args.src), converter='torchvision_to_mmpretrain',
                 torchvision_weights=weights, imagenet_top1=top1)
-    torch.save(dict(state_dict=converted, meta=meta), args.dst)
+    with Staging() as stage:  # written under a temporary name: a failed write leaves an older output intact
+        torch.save(dict(state_dict=converted, meta=meta), stage.path(args.dst))
     print(f'{len(converted)} tensors written to {args.dst} ({weights or "unidentified weights"})')
     return 0
 

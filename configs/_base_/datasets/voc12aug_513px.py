@@ -44,4 +44,7 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_evaluator = val_evaluator
-custom_hooks = [dict(type='mmjft.BadImageHook')]  # totals of skipped training files, and their ceiling
+custom_hooks = [
+    dict(type='mmjft.BadImageHook'),  # totals of skipped training files, and their ceiling
+    dict(type='mmjft.RunResultHook'),  # <work_dir>/run_result.json: what ran (README 'The result file')
+]

@@ -29,3 +29,5 @@ model = dict(
         rpn=dict(sampler=dict(num=64)),
         rcnn=dict(sampler=dict(num=256))),
     test_cfg=dict(rpn=dict(max_per_img=300)))
+# <work_dir>/run_result.json: what ran as the run read it, its own timer and metrics (README 'The result file')
+custom_hooks = [dict(type='mmjft.RunResultHook')]

@@ -34,4 +34,6 @@ default_hooks = dict(
                     save_best=None),
     invalid_loss=dict(type='mmjft.StopOnInvalidLossHook'))  # a NaN / inf loss stops the run
 log_processor = dict(by_epoch=False)
-custom_hooks = []  # mmpose's SyncBuffersHook syncs BN buffers every epoch: no epochs here, BN frozen
+# mmpose's SyncBuffersHook syncs BN buffers every epoch: no epochs here, BN frozen; <work_dir>/run_result.json: what
+# ran (README 'The result file')
+custom_hooks = [dict(type='mmjft.RunResultHook')]

@@ -39,6 +39,7 @@ import os.path as osp
 import time
 from collections.abc import Iterator, Mapping, Sequence
 
+from mmjft.structures.label_hierarchy import load_hierarchy_json
 from mmjft.utils.atomic import Staging, refuse_overwriting_inputs, same_file
 
 from .common import (CLASS_NAMES_NAME, CLASSES_NAME, HIERARCHY_NAME, REPORT_NAME, BadRows, ConversionError,
@@ -49,6 +50,15 @@ __all__ = ['convert_open_images', 'open_images_hierarchy', 'read_class_descripti
 LABEL_COLUMNS = ('ImageID', 'Source', 'LabelName', 'Confidence')
 SOURCES = ('machine', 'human', 'both')
 DEFAULT_TEMPLATE = '{folder}/{image_id}.jpg'  # the official download layout: train/<ImageID>.jpg, validation/...
+
+
+
+def _json_file(path: str):
+    """The JSON of ``path`` (BOM stripped); a parse error is a ConversionError naming the file, line and column."""
+    try:
+        return load_hierarchy_json(path)
+    except ValueError as e:
+        raise ConversionError(str(e)) from None
 
 
 def read_class_descriptions(path: str) -> tuple[list[str], list[str]]:
@@ -263,14 +273,12 @@ def convert_open_images(label_csvs: Sequence[str],
     classes, display = read_class_descriptions(class_csv)
     parents, in_tree, not_classes = {}, set(), set()
     if hierarchy_json:
-        with open(hierarchy_json, encoding='utf-8-sig') as f:
-            parents, in_tree, not_classes = open_images_hierarchy(json.load(f), classes, hierarchy_json)
+        parents, in_tree, not_classes = open_images_hierarchy(_json_file(hierarchy_json), classes, hierarchy_json)
         if not_classes:
             log(f'{hierarchy_json}: {len(not_classes)} tree nodes are not classes of {class_csv} and were bridged '
                 f'(their children hang under their parents): {sorted(not_classes)[:10]}')
     if extra_parents_json:
-        with open(extra_parents_json, encoding='utf-8-sig') as f:
-            extra = json.load(f)
+        extra = _json_file(extra_parents_json)
         if not isinstance(extra, dict):
             raise ConversionError(f'{extra_parents_json}: expected an object {{child: [parents]}}')
         class_set = set(classes)

@@ -102,6 +102,13 @@ def test_human_negative_wins_and_byte_order_marks_are_dropped(tmp_path):
     img1 = read_jsonl(tmp_path / 'o' / 'train.jsonl')['train/img1.jpg']
     assert img1['labels'] == ['/m/d', '/m/t'] and img1['negatives'] == ['/m/c'] and rep['human_conflicts'] == 1
     assert (tmp_path / 'o' / 'classes.txt').read_text().splitlines()[:2] == ['/m/a', '/m/d']
+    tree = tmp_path / 'tree.json'
+    tree.write_text('\ufeff' + json.dumps(TREE), encoding='utf-8')  # a BOM before the hierarchy JSON: read
+    convert_open_images(oi['labels'], oi['classes'], str(tmp_path / 'o'), str(tree), val_fraction=0.0,
+                        max_bad_fraction=0.2, log=quiet)
+    tree.write_text(json.dumps(TREE)[:-1])  # cut short: the file, line and column
+    with pytest.raises(ConversionError, match=r'tree.json:1:\d+: invalid JSON'):
+        convert_open_images(oi['labels'], oi['classes'], str(tmp_path / 'o2'), str(tree), log=quiet)
 
 
 def test_overlapping_splits_empty_files_and_no_image_are_errors(tmp_path):
