@@ -16,7 +16,8 @@ register_all_modules()
 # detection, segmentation and pose configs build in mmdet's / mmseg's / mmpose's registry:
 # tests/test_configs_{faster_rcnn,deeplab,pose}.py
 LEAVES = sorted(p for p in glob.glob(osp.join(ROOT, 'configs/**/*.py'), recursive=True)
-                if '_base_' not in p and '/faster_rcnn/' not in p and '/deeplab/' not in p and '/pose/' not in p)
+                if '_base_' not in p and '/faster_rcnn/' not in p and '/deeplab/' not in p and '/pose/' not in p
+                and '/studies/' not in p)
 JFT = [p for p in LEAVES if '_jft300m-299px' in p]
 IMAGENET = [p for p in LEAVES if '/imagenet/' in p]
 

@@ -17,7 +17,9 @@ Every cell is one of:
   trained with tools/train.py; ``test=dict(...)`` adds a tools/test.py run of the final checkpoint (``out_prefix``:
   its detections in COCO's results format, for the pose cells' person boxes); ``gpus``: the processes a launcher
   starts (default: the ``<gpus>xb<batch>`` of the config's name).
-- ``stage='convert'``: ``source`` (a train cell) and ``target`` (mmjft_to_downstream.py's ``--target``).
+- ``stage='convert'``: ``source`` (a train cell) and ``target`` (mmjft_to_downstream.py's ``--target``);
+  ``checkpoint``: a file of the source's work_dir to convert instead of its final checkpoint (e.g. images_384M.pth,
+  milestone_epoch_3.pth: the epochs ablations).
 - ``stage='summary'``: the report (tables, verdicts, curves) from every cell's result file.
 
 An option value may name another cell's output as ``'{out:CELL}'`` (a train cell's final checkpoint, a convert
@@ -39,7 +41,7 @@ KEYS = {
     'pretrain': {'config', 'options', 'test', 'gpus'},
     'boxes': {'config', 'options', 'test', 'gpus'},
     'downstream': {'config', 'options', 'test', 'gpus'},
-    'convert': {'source', 'target'},
+    'convert': {'source', 'target', 'checkpoint'},
     'summary': set(),
 }
 COMMON = {'name', 'stage', 'needs', 'record'}
@@ -63,6 +65,7 @@ class Cell:
     produces: List[str] = field(default_factory=list)
     source: Optional[str] = None
     target: Optional[str] = None
+    checkpoint: Optional[str] = None
 
     @property
     def trains(self) -> bool:
@@ -95,7 +98,7 @@ def parse_cell(raw, where: str) -> Cell:
                 config=raw.get('config'), options=dict(raw.get('options') or {}),
                 test=dict(raw['test']) if raw.get('test') else None, gpus=raw.get('gpus'),
                 command=[str(c) for c in raw.get('command') or []], produces=list(raw.get('produces') or []),
-                source=raw.get('source'), target=raw.get('target'))
+                source=raw.get('source'), target=raw.get('target'), checkpoint=raw.get('checkpoint'))
     if cell.trains and not cell.config:
         raise StudyError(f'{where}: cell {name}: a {stage} cell needs a config')
     if stage == 'data' and not cell.produces:

@@ -97,18 +97,33 @@ def test_argv(study: Study, cell: Cell, shell: bool = False) -> List[str]:
     return [cell.config, checkpoint, '--work-dir', work_dir, *out, *options_argv(study, cell, shell)]
 
 
+def convert_source(study: Study, cell: Cell, shell: bool = False) -> str:
+    """The checkpoint a convert cell reads: its ``checkpoint`` in the source's work_dir, else the final one."""
+    if cell.checkpoint:
+        return osp.join(study.work_dir(study.cell(cell.source)), cell.checkpoint)
+    return output_path(study, cell.source, shell)
+
+
 def convert_argv(study: Study, cell: Cell, shell: bool = False) -> List[str]:
-    return [output_path(study, cell.source, shell), output_path(study, cell.name), '--target', cell.target]
+    return [convert_source(study, cell, shell), output_path(study, cell.name), '--target', cell.target]
+
+
+def shell_word(word: str) -> str:
+    """``word`` quoted for a POSIX shell; one holding ``$(cat FILE)`` in double quotes, so that it expands and stays
+    one word (for the shell and for ``shlex.split``)."""
+    if '$(' not in word:
+        return shlex.quote(word)
+    return '"' + re.sub(r'(["\\`])', r'\\\1', word) + '"'
 
 
 def commands(study: Study, cell: Cell, launcher: str = 'none', partition: Optional[str] = None,
              gpus: Optional[int] = None, python: str = 'python') -> List[str]:
     """The shell command lines that run ``cell`` (in order), as a user would type them."""
     def line(words):
-        return ' '.join(w if w.startswith('$(') or w.startswith('GPUS=') else shlex.quote(w) for w in words)
+        return ' '.join(w if w.startswith('GPUS=') else shell_word(w) for w in words)
 
     if cell.stage == 'data':
-        return [line([python, *cell.command])]
+        return [line([python, *cell.command])] if cell.command else []
     if cell.stage == 'convert':
         return [line([python, CONVERT, *convert_argv(study, cell, shell=True)])]
     if cell.stage == 'summary':

@@ -157,6 +157,7 @@ def run_study(study: Study, root: str, lanes: int = 0, only: Optional[List[str]]
                                      log=traceback.format_exc()))
             return
         spec = prepare(study, cell, root)
+        write_stamp(study, cell, inputs)  # 'running': an interrupted run of this config and these inputs resumes
         if pool is None:
             end(cell, inputs, run_spec(spec))
         else:

@@ -15,7 +15,7 @@ from mmjft.engine.hooks.run_result_hook import RESULT_FILE, config_hash, digest,
 from mmjft.utils.atomic import atomic_open, file_sha1
 
 from .cells import Cell, Study, StudyError
-from .commands import last_checkpoint_file, output_path, resolve
+from .commands import convert_source, last_checkpoint_file, output_path, resolve
 
 STAMP = 'study_cell.json'
 INPUT_KEYS = ('ann_file', 'classes_subset', 'exclude_ids_file', 'bbox_file', 'index_file', 'checkpoint', 'load_from')
@@ -45,7 +45,8 @@ def config_inputs(cfg) -> List[str]:
             root = node.get('data_root', data_root) or ''
             for key, value in node.items():
                 if key in INPUT_KEYS and isinstance(value, str) and value:
-                    rooted = key not in ('checkpoint', 'load_from') and not osp.isabs(value) and root
+                    # mmpose opens bbox_file from the working folder, like checkpoints
+                    rooted = key not in ('checkpoint', 'load_from', 'bbox_file') and not osp.isabs(value) and root
                     found.append(osp.join(root, value) if rooted and not value.startswith(root) else value)
                 else:
                     walk(value, root)
@@ -101,7 +102,7 @@ def input_digests(study: Study, cell: Cell) -> Dict[str, str]:
     conversion's source)."""
     paths = []
     if cell.stage == 'convert':
-        paths.append(output_path(study, cell.source))
+        paths.append(convert_source(study, cell))
     for value in resolve(study, dict(cell.options, **(cell.test or {}))).values():
         if isinstance(value, str) and osp.isfile(value) and osp.abspath(value).startswith(
                 osp.abspath(study.work_root)):
@@ -114,7 +115,7 @@ def cell_hash(study: Study, cell: Cell) -> str:
     if cell.trains:
         return config_hash(merged_config(study, cell))
     return digest(json.dumps(dict(command=cell.command, produces=cell.produces, source=cell.source,
-                                  target=cell.target, test=cell.test), sort_keys=True))
+                                  target=cell.target, checkpoint=cell.checkpoint, test=cell.test), sort_keys=True))
 
 
 def read_stamp(work_dir: str) -> Optional[dict]:
@@ -128,10 +129,18 @@ def read_stamp(work_dir: str) -> Optional[dict]:
         return None
 
 
-def write_stamp(study: Study, cell: Cell, inputs: Dict[str, str], wall_s: float) -> None:
-    with atomic_open(osp.join(study.work_dir(cell), STAMP)) as f:
-        json.dump(dict(cell=cell.name, stage=cell.stage, hash=cell_hash(study, cell), inputs=inputs,
-                       wall_s=wall_s, finished=time.strftime('%Y-%m-%dT%H:%M:%S%z')), f, indent=1)
+def write_stamp(study: Study, cell: Cell, inputs: Dict[str, str], wall_s: Optional[float] = None) -> None:
+    """The cell's stamp: ``state`` 'running' when it starts (``wall_s`` None), 'done' when it ended well."""
+    work_dir = study.work_dir(cell)
+    os.makedirs(work_dir, exist_ok=True)
+    old = read_stamp(work_dir) or {}
+    now = time.strftime('%Y-%m-%dT%H:%M:%S%z')
+    stamp = dict(cell=cell.name, stage=cell.stage, hash=cell_hash(study, cell), inputs=inputs,
+                 state='running' if wall_s is None else 'done',
+                 started=now if wall_s is None else old.get('started'), ended=None if wall_s is None else now,
+                 wall_s=wall_s)
+    with atomic_open(osp.join(work_dir, STAMP)) as f:
+        json.dump(stamp, f, indent=1)
 
 
 def unfinished_reason(study: Study, cell: Cell) -> Optional[str]:
@@ -146,6 +155,8 @@ def unfinished_reason(study: Study, cell: Cell) -> Optional[str]:
     stamp = read_stamp(work_dir)
     if stamp is None:
         return 'not run'
+    if stamp.get('state') != 'done':
+        return 'interrupted'
     if stamp.get('hash') != cell_hash(study, cell):
         return 'its config or command changed'
     if stamp.get('inputs') != input_digests(study, cell):
@@ -167,17 +178,19 @@ def unfinished_reason(study: Study, cell: Cell) -> Optional[str]:
 
 
 def can_resume(study: Study, cell: Cell) -> bool:
-    """Whether ``cell`` has a checkpoint of an interrupted run of the same config to resume from (a finished run is
-    set aside and run again instead)."""
+    """Whether ``cell`` was interrupted under the config and inputs it has now (its stamp says 'running' with the same
+    hashes) and left a checkpoint to resume from; a finished run is set aside and run again instead."""
     work_dir = study.work_dir(cell)
-    if not cell.trains or not osp.isfile(last_checkpoint_file(work_dir)):
+    stamp = read_stamp(work_dir)
+    if not cell.trains or not stamp or stamp.get('state') != 'running' or not osp.isfile(
+            last_checkpoint_file(work_dir)):
         return False
     try:
         result = read_result_file(osp.join(work_dir, RESULT_FILE)) or {}
     except ValueError:
         return False
-    train = result.get('train') or {}
-    return not train.get('finished') and train.get('config_hash') == cell_hash(study, cell)
+    return (not (result.get('train') or {}).get('finished') and stamp.get('hash') == cell_hash(study, cell)
+            and stamp.get('inputs') == input_digests(study, cell))
 
 
 def set_aside(study: Study, cell: Cell) -> Optional[str]:

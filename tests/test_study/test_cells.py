@@ -50,11 +50,11 @@ def test_commands_under_each_launcher(tmp_path):
     pre, cnv, seg = study.cells
     assert commands(study, pre) == [f'python tools/train.py {MINI_CONFIG} --work-dir {work}/pre --cfg-options '
                                     'randomness.seed=1']
-    assert commands(study, cnv) == [f'python tools/model_converters/mmjft_to_downstream.py $(cat {work}/pre/'
-                                    f'last_checkpoint) {work}/cnv/mmseg.pth --target mmseg']
+    assert commands(study, cnv) == [f'python tools/model_converters/mmjft_to_downstream.py "$(cat {work}/pre/'
+                                    f'last_checkpoint)" {work}/cnv/mmseg.pth --target mmseg']
     local = commands(study, seg)
     assert local[0].endswith(f'model.init_cfg.checkpoint={work}/cnv/mmseg.pth train_dataloader.num_workers=0')
-    assert local[1].startswith(f'python tools/test.py configs/deeplab/x_2xb3_y.py $(cat {work}/seg/last_checkpoint) '
+    assert local[1].startswith(f'python tools/test.py configs/deeplab/x_2xb3_y.py "$(cat {work}/seg/last_checkpoint)" '
                                f'--work-dir {work}/seg --out-prefix {work}/seg/val')
     slurm = commands(study, pre, 'slurm', partition='P', gpus=64)
     assert slurm == [f'GPUS=64 bash tools/slurm_train.sh P pre {MINI_CONFIG} {work}/pre --cfg-options '
@@ -63,7 +63,7 @@ def test_commands_under_each_launcher(tmp_path):
     assert commands(study, seg, 'slurm', partition='P', gpus=64)[0].startswith(
         'GPUS=2 bash tools/slurm_train.sh P seg configs/deeplab/x_2xb3_y.py')
     assert commands(study, seg, 'pytorch', gpus=64)[1].startswith(
-        f'bash tools/dist_test.sh configs/deeplab/x_2xb3_y.py $(cat {work}/seg/last_checkpoint) 2 ')
+        f'bash tools/dist_test.sh configs/deeplab/x_2xb3_y.py "$(cat {work}/seg/last_checkpoint)" 2 ')
     assert (gpus_of(pre), gpus_of(pre, 64), gpus_of(seg, 64)) == (1, 64, 2)
     with pytest.raises(StudyError, match='--launcher slurm needs --partition'):
         commands(study, pre, 'slurm')

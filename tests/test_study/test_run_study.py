@@ -70,7 +70,7 @@ def test_study_runs_resumes_a_killed_cell_and_summarises(mini_jft, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_study(study, ROOT, lanes=0, summary=lambda s, o: None)
     assert unfinished_reason(study, study.cell('pre_a')) is None  # finished, stamped
-    assert unfinished_reason(study, study.cell('pre_b')) == 'not run'
+    assert unfinished_reason(study, study.cell('pre_b')) == 'interrupted'
     assert osp.isfile(work / 'pre_b' / 'last_checkpoint')
 
     outcomes = run_study(study, ROOT, lanes=0, summary=lambda s, o: write_summary(s, o, started=time.time()))
@@ -78,7 +78,8 @@ def test_study_runs_resumes_a_killed_cell_and_summarises(mini_jft, tmp_path):
         jft='finished before', seg_data='finished before', pre_a='finished before', pre_b='ok', cnv_b='ok',
         seg_b='ok', summary='ok')
     result = json.loads((work / 'pre_b' / 'run_result.json').read_text())['train']
-    assert result['resumed'] and len(result['sessions']) == 2 and result['sessions'][1]['first_iter'] == 2
+    first, second = result['sessions']  # the killed session, then the resumed one from its last checkpoint
+    assert result['resumed'] and first['last_iter'] == second['first_iter'] in (2, 4, 6, 8, 10)
     assert (result['iterations'], result['train_set']['images']) == (12, 128)
     seg = json.loads((work / 'seg_b' / 'run_result.json').read_text())['train']
     assert seg['pretraining']['train_images'] == 128  # the converted checkpoint's record of what pretraining read
