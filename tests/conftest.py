@@ -25,14 +25,15 @@ MINI_PRE_ITERS = 20  # enough for BN's running statistics to describe the featur
 
 @pytest.fixture(scope='session')
 def mini_jft_pretrained(mini_jft, tmp_path_factory):
-    """A mini-JFT pretraining checkpoint as tools/train.py writes it (full-width ResNet-18, 20 iterations of 32
-    images, ~20 s on 2 cores, in-process), shared by the transfer tests (detection, segmentation, pose) of a session."""
+    """A mini-JFT pretraining checkpoint as tools/train.py writes it (the mini config as it is: the narrow ResNet-18
+    of 16 base channels, 20 iterations of 32 images, a few seconds on 2 cores, in-process), shared by the transfer tests
+    (detection, segmentation, pose) of a session: the mini downstream configs take this width."""
     pre = tmp_path_factory.mktemp('mini_jft_pre')
     images = MINI_PRE_ITERS * 32
     run_tool_main('tools/train.py', [
         MINI_CONFIG, '--work-dir', str(pre), '--no-validate', '--cfg-options',
-        *data_root_options(mini_jft['data_root']), 'model.backbone.stem_channels=64', 'model.backbone.base_channels=64',
-        'model.head.in_channels=512', f'default_hooks.checkpoint.interval={images}', f'train_cfg.max_iters={images}'])
+        *data_root_options(mini_jft['data_root']), f'default_hooks.checkpoint.interval={images}',
+        f'train_cfg.max_iters={images}'])
     return str(pre / f'iter_{MINI_PRE_ITERS}.pth')
 
 
@@ -106,12 +107,8 @@ def write_dirty_jsonl(tmp, lines):
 
 def load_tool(path, name=None):
     """A script under tools/ (``path`` relative to the repo) imported as a module, to test its functions."""
-    import importlib.util
-    name = name or 'mmjft_tool_' + os.path.splitext(os.path.basename(path))[0]
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from mmjft.utils.in_process import load_script
+    return load_script(os.path.join(ROOT, path), name or 'mmjft_tool_' + os.path.splitext(os.path.basename(path))[0])
 
 
 def run_tool(args, env=None, timeout=900):
@@ -141,93 +138,14 @@ def build_runner(config, data_root, work_dir, options=None):
     return RUNNERS.build(cfg)
 
 
-def _manager_classes():
-    """mmengine's ``ManagerMixin`` and every subclass (DefaultScope, MMLogger, MessageHub, Visualizer, ...): each
-    class keeps its own named instances."""
-    from mmengine.utils import ManagerMixin
-    classes, todo = [], [ManagerMixin]
-    while todo:
-        cls = todo.pop()
-        classes.append(cls)
-        todo.extend(cls.__subclasses__())
-    return classes
-
-
-def save_process_state():
-    """What running a tool's ``main`` in this process changes, for :func:`restore_process_state`: the environment
-    (``LOCAL_RANK`` from the parser, ``OMP_NUM_THREADS`` & co.), the working directory, mmengine's named instances
-    (the Runner makes a DefaultScope, an MMLogger, a MessageHub and a Visualizer named after its experiment,
-    ``<config>_<timestamp>``: unique only to the second, and they would stay the current ones), the random generators
-    the Runner seeds, torch's and OpenCV's thread counts, cuDNN's flags, the multiprocessing start method (the Runner
-    forces its ``mp_cfg``'s) and whether a process group exists."""
-    import multiprocessing
-    import random
-
-    import cv2
-    import numpy as np
-    import torch
-    import torch.distributed as dist
-    return dict(
-        environ=dict(os.environ), cwd=os.getcwd(),
-        instances={cls: list(cls._instance_dict.items()) for cls in _manager_classes()},
-        rng=(random.getstate(), np.random.get_state(), torch.get_rng_state(),
-             torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None),
-        threads=(torch.get_num_threads(), cv2.getNumThreads()),
-        cudnn=(torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic,
-               torch.are_deterministic_algorithms_enabled()),
-        start_method=multiprocessing.get_start_method(allow_none=True),
-        process_group=dist.is_available() and dist.is_initialized())
-
-
-def restore_process_state(state):
-    """Put back what :func:`save_process_state` saved; the MMLoggers made since have their handlers (the run's log
-    file) closed, a process group made since is destroyed."""
-    import multiprocessing
-    import random
-
-    import cv2
-    import numpy as np
-    import torch
-    import torch.distributed as dist
-    os.chdir(state['cwd'])
-    os.environ.clear()
-    os.environ.update(state['environ'])
-    for cls in _manager_classes():
-        kept = state['instances'].get(cls, [])
-        for name, instance in list(cls._instance_dict.items()):
-            if name not in dict(kept):
-                for handler in list(getattr(instance, 'handlers', ())):
-                    handler.close()
-                    instance.removeHandler(handler)
-        cls._instance_dict.clear()
-        cls._instance_dict.update(kept)
-    random.setstate(state['rng'][0])
-    np.random.set_state(state['rng'][1])
-    torch.set_rng_state(state['rng'][2])
-    if state['rng'][3] is not None:
-        torch.cuda.set_rng_state_all(state['rng'][3])
-    torch.set_num_threads(state['threads'][0])
-    cv2.setNumThreads(state['threads'][1])
-    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = state['cudnn'][:2]
-    torch.use_deterministic_algorithms(state['cudnn'][2])
-    multiprocessing.set_start_method(state['start_method'], force=True)
-    if not state['process_group'] and dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
-
-
 def run_tool_main(path, argv):
-    """``main(argv)`` of a tools/ script (``path`` relative to the repo, loaded with :func:`load_tool`) in this
-    process, as :func:`run_tool` runs the script (from the repo root, ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` unset), and
-    what it changed in the process undone afterwards (:func:`save_process_state`), so that it cannot change the
-    results of later tests. Returns what ``main`` returns (tools/train.py: the runner, tools/test.py: the metrics);
-    saves the interpreter start and the stack's imports, ~12 s, of each :func:`run_tool`."""
-    state = save_process_state()
-    os.environ.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)  # weights_only loading stays on
-    os.chdir(ROOT)
-    try:
-        return load_tool(path).main([str(a) for a in argv])
-    finally:
-        restore_process_state(state)
+    """``main(argv)`` of a tools/ script (``path`` relative to the repo) in this process, as :func:`run_tool` runs the
+    script (from the repo root, ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` unset), and what it changed in the process undone
+    afterwards (:func:`mmjft.utils.in_process.run_script_main`, which the study runner uses too), so that it cannot
+    change the results of later tests. Returns what ``main`` returns (tools/train.py: the runner, tools/test.py: the
+    metrics); saves the interpreter start and the stack's imports, ~12 s, of each :func:`run_tool`."""
+    from mmjft.utils.in_process import run_script_main
+    return run_script_main(os.path.join(ROOT, path), argv, cwd=ROOT)
 
 
 def run_log(work_dir):

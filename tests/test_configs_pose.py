@@ -17,7 +17,7 @@ from mmjft.engine.schedule import plan_schedule
 CONFIGS = sorted(glob.glob(osp.join(ROOT, 'configs/pose/*.py')))
 PAPER = [p for p in CONFIGS if '_8xb4_' in p]
 PERSON_DET = 'faster-rcnn_r101-c4_jft300m-pre_8xb2_coco-person'  # configs/faster_rcnn: the chain's person boxes
-MINI_PERSON_DET = 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-person-128px.py'
+MINI_PERSON_DET = 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-person-96px.py'
 
 
 @functools.lru_cache()

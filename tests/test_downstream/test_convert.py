@@ -12,8 +12,12 @@ from mmjft.downstream import (JFT_IMG_NORM, ConversionError, convert_for_downstr
 from mmjft.models.utils import TORCHVISION_IMG_NORM, torchvision_resnet_to_mmpretrain
 from mmjft.registry import MODELS as MMJFT_MODELS
 
-DET_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-128px.py')
-FULL_WIDTH = {'model.backbone.stem_channels': 64, 'model.backbone.base_channels': 64, 'model.head.in_channels': 512}
+DET_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-96px.py')
+# the mini detector at torchvision's ResNet-18 width (64 base channels: conv4 256 channels, conv5 512)
+FULL_WIDTH_DETECTOR = dict(backbone=dict(stem_channels=64, base_channels=64),
+                           rpn_head=dict(in_channels=256, feat_channels=256),
+                           roi_head=dict(shared_head=dict(base_channels=64), bbox_roi_extractor=dict(out_channels=256),
+                                         bbox_head=dict(in_channels=512)))
 
 
 def _randomised(state_dict, seed=0):
@@ -31,9 +35,9 @@ def _randomised(state_dict, seed=0):
 
 @pytest.fixture(scope='module')
 def pretrained(tmp_path_factory):
-    """A full-width ResNet-18 mmjft classifier (JFT head) saved as the Runner saves it: state_dict + meta['cfg']."""
+    """The mini pretraining config's classifier (narrow ResNet-18, 16 base channels; JFT head) saved as the Runner
+    saves it: state_dict + meta['cfg']."""
     cfg = Config.fromfile(MINI_CONFIG)
-    cfg.merge_from_dict(FULL_WIDTH)
     with DefaultScope.overwrite_default_scope('mmjft'):
         model = MMJFT_MODELS.build(cfg.model)
     state_dict = _randomised(model.state_dict())
@@ -97,7 +101,7 @@ def test_torchvision_weights_reach_the_detector(tmp_path):
     mmpretrain_ckpt = dict(state_dict=torchvision_resnet_to_mmpretrain(tv), meta=dict(img_norm=TORCHVISION_IMG_NORM))
     converted = convert_for_downstream(mmpretrain_ckpt, 'mmdet-c4')
     assert converted['meta']['img_norm'] == TORCHVISION_IMG_NORM
-    detector = build_detector(save_converted(tmp_path, converted),
+    detector = build_detector(save_converted(tmp_path, converted), **FULL_WIDTH_DETECTOR,
                               data_preprocessor=dict(mean=TORCHVISION_IMG_NORM['mean'],
                                                      std=TORCHVISION_IMG_NORM['std']))
     init(detector)
@@ -109,7 +113,7 @@ def test_torchvision_weights_reach_the_detector(tmp_path):
 @pytest.mark.parametrize('edit, message', [
     ('missing', 'missing from the checkpoint:\n  roi_head.shared_head.layer4.1.bn2.running_var'),
     ('extra', 'not model keys under'),
-    ('shape', 'backbone.layer2.0.conv1.weight: checkpoint (1,) vs model (128, 64, 3, 3)'),
+    ('shape', 'backbone.layer2.0.conv1.weight: checkpoint (1,) vs model (32, 16, 3, 3)'),
 ])
 def test_a_checkpoint_that_does_not_fit_fails_with_the_key_names(pretrained, tmp_path, edit, message):
     src_path, _ = pretrained
@@ -223,3 +227,33 @@ def test_converter_refuses_its_source_as_output_and_keeps_an_older_output_on_fai
     src.write_text('not a checkpoint\n')
     assert tool.main([str(src), str(out)]) == 1
     assert out.read_bytes() == b'an older conversion' and [p.name for p in tmp_path.iterdir() if '.tmp' in p.name] == []
+
+
+MINI_DOWNSTREAM = [  # (config, converter target, library): the mini configs, all from the mini pretraining config
+    ('configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-96px.py', 'mmdet-c4', 'mmdet'),
+    ('configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-person-96px.py', 'mmdet-c4', 'mmdet'),
+    ('configs/deeplab/deeplab-aspp-l-r18-d8_mini-jft-pre_1xb2_mini-voc-seg-128px.py', 'mmseg', 'mmseg'),
+    ('configs/pose/grmi-r18-d8_mini-jft-pre_1xb8_mini-keypoints-129px.py', 'mmpose', 'mmpose'),
+]
+
+
+@pytest.mark.parametrize('config, target, library', MINI_DOWNSTREAM, ids=lambda v: osp.basename(str(v)))
+def test_mini_configs_take_the_mini_pretraining_checkpoint_as_it_is(pretrained, tmp_path, config, target, library):
+    """The mini pretraining config's own network (16 base channels, no width overrides) converted for each mini
+    downstream config fills it exactly: the strict initializer checks every key and shape."""
+    import importlib
+    src_path, src = pretrained
+    cfg = Config.fromfile(osp.join(ROOT, config))
+    assert cfg.init_source == osp.relpath(MINI_CONFIG, ROOT)
+    cfg.model.init_cfg.checkpoint = save_converted(
+        tmp_path, convert_for_downstream(torch.load(src_path, weights_only=True), target, source=src_path))
+    importlib.import_module(f'{library}.utils').register_all_modules(init_default_scope=False)
+    with DefaultScope.overwrite_default_scope(library):
+        model = importlib.import_module(f'{library}.registry').MODELS.build(cfg.model)
+        model.init_weights()
+    filled = dict(model.backbone.state_dict())
+    if target == 'mmdet-c4':
+        filled.update(model.roi_head.shared_head.state_dict())
+    source_backbone = {k[len('backbone.'):]: v for k, v in src.items() if k.startswith('backbone.')}
+    assert set(filled) == set(source_backbone)
+    assert all(torch.equal(t, source_backbone[k]) for k, t in filled.items())

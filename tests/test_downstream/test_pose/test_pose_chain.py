@@ -18,7 +18,7 @@ from mmengine.registry import DefaultScope
 from conftest import ROOT, load_in_process, run_tool_main
 from mmjft.mini.downstream import make_mini_coco_keypoints
 
-DET_PERSON_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-person-128px.py')
+DET_PERSON_MINI = osp.join(ROOT, 'configs/faster_rcnn/faster-rcnn_r18-c4_mini-jft-pre_1xb2_mini-coco-person-96px.py')
 POSE_MINI = osp.join(ROOT, 'configs/pose/grmi-r18-d8_mini-jft-pre_1xb8_mini-keypoints-129px.py')
 KP_INFO = osp.join(ROOT, 'configs/_base_/datasets/mini_keypoints_info.py')
 SCENES = [

@@ -37,8 +37,7 @@ def test_train_then_test_write_what_ran_and_the_converter_reads_it(mini_jft, min
     shutil.copy(osp.join(train_dir, 'run_result.json'), work)
     metrics = run_tool_main('tools/test.py', [
         MINI_CONFIG, mini_jft_pretrained, '--work-dir', work, '--cfg-options',
-        *data_root_options(mini_jft['data_root']), 'model.backbone.stem_channels=64',
-        'model.backbone.base_channels=64', 'model.head.in_channels=512', 'test_dataloader.dataset.subset_size=16',
+        *data_root_options(mini_jft['data_root']), 'test_dataloader.dataset.subset_size=16',
         'test_dataloader.num_workers=0'])
     result = json.loads((work / 'run_result.json').read_text())
     assert result['train'] == train and result['test']['metrics'] == metrics

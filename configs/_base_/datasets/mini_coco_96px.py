@@ -1,7 +1,8 @@
 # mini-COCO (python tools/dataset_converters/make_mini_detection.py data/mini_coco --format coco): generated 128 px
 # scenes of mini-JFT shapes (up to 4 objects, 8 categories), 200 train and 50 val images in COCO's annotation format.
-# The COCO base with sizes for 128 px images: 128 px input (no up-scaling), flip the only augmentation; one train file
-# instead of the train2014 + valminusminival concatenation. 2 loader workers for a run on a CPU.
+# The COCO base with sizes for these images: 96 px input (the 128 px scenes scaled by 0.75: the backbone's cost is
+# ~0.56x, boxes of 14-43 px), flip the only augmentation; one train file instead of the train2014 + valminusminival
+# concatenation. 2 loader workers for a run on a CPU. Detections are mapped back to the 128 px image for scoring.
 _base_ = './coco2014_minival-split_600px.py'
 
 data_root = 'data/mini_coco/'
@@ -10,13 +11,13 @@ classes = ('red_disc', 'blue_square', 'yellow_triangle', 'green_cross', 'magenta
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations', with_bbox=True),
-    dict(type='Resize', scale=(128, 128), keep_ratio=True),
+    dict(type='Resize', scale=(96, 96), keep_ratio=True),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackDetInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(128, 128), keep_ratio=True),
+    dict(type='Resize', scale=(96, 96), keep_ratio=True),
     dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape', 'scale_factor')),
 ]
