@@ -137,8 +137,8 @@ def run_study(study: Study, root: str, lanes: int = 0, only: Optional[List[str]]
         if progress:
             progress.end(cell, outcome)
         if outcome['status'] == 'failed':  # every cell below it, directly or not, names it
-            for name in study.dependents(cell.name):
-                if name in wanted and name not in outcomes:
+            for name in study.dependents(cell.name):  # the summary still runs: its verdicts name what is missing
+                if name in wanted and name not in outcomes and study.cell(name).stage != 'summary':
                     dep = study.cell(name)
                     pending.remove(dep)
                     finish(dep, Outcome(status=f'skipped: upstream {cell.name} failed', wall_s=0.0))

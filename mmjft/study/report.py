@@ -94,6 +94,18 @@ def plot_curves(records: List[dict], path: str) -> None:
     plt.close(fig)
 
 
+def rules_commit() -> str:
+    """The last commit that changed the verdicts' rules (mmjft/analysis/findings.py), which the report cites."""
+    import subprocess
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    try:
+        out = subprocess.run(['git', '-C', root, 'log', '-1', '--format=%h %cs', '--', 'mmjft/analysis/findings.py'],
+                             capture_output=True, text=True, timeout=60).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ''
+    return out or 'unknown (not a git checkout)'
+
+
 def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     try:
@@ -119,7 +131,8 @@ def write_summary(study: Study, outcomes: Dict[str, dict], started: float) -> st
     header = [f'# {study.name}: the paper in miniature', '',
               f'Study `{study.file}`; written {time.strftime("%Y-%m-%d %H:%M")}; commit '
               f'{(commit or {}).get("sha", "?")[:10]}{" (dirty)" if (commit or {}).get("dirty") else ""}; '
-              f'{machine()["cpu"]}, {os.cpu_count()} cores; wall-clock {time.time() - started:.0f} s.', '',
+              f'{machine()["cpu"]}, {os.cpu_count()} cores; wall-clock {time.time() - started:.0f} s. The verdicts\' '
+              f'rules (mmjft/analysis/findings.py) were committed at {rules_commit()}, before this run.', '',
               '| stage | cells | run now | lane-seconds |', '|---|---|---|---|']
     header += [f'| {t["stage"]} | {t["cells"]} | {t["ran"]} | {t["lane_s"]:.0f} |' for t in times]
     rows = ['', '## Runs', '', '| cell | task | depth | frozen | init | classes | labels | seed | images read | '

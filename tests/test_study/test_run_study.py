@@ -107,10 +107,12 @@ def test_a_failed_cell_skips_its_dependents_and_the_others_go_on(tmp_path, capsy
     cells = [dict(name='bad', stage='data', command=[str(fail), 'in.txt'], produces=[str(tmp_path / 'b')]),
              dict(name='good', stage='data', command=[str(ok), str(tmp_path / 'g')], produces=[str(tmp_path / 'g')]),
              dict(name='pre', stage='pretrain', config=MINI_CONFIG, needs=['bad']),
-             dict(name='cnv', stage='convert', source='pre', target='mmseg')]
+             dict(name='cnv', stage='convert', source='pre', target='mmseg'), dict(name='summary', stage='summary')]
     path = tmp_path / 's.py'
     path.write_text(f'study_name = "f"\nwork_root = {str(tmp_path / "w")!r}\ncells = {cells!r}\n')
-    outcomes = run_study(load_study(str(path)), ROOT, lanes=0)
+    summaries = []
+    outcomes = run_study(load_study(str(path)), ROOT, lanes=0, summary=lambda s, o: summaries.append(dict(o)))
+    assert outcomes['summary']['status'] == 'ok' and summaries[0]['pre']['status'].startswith('skipped')
     assert outcomes['bad']['status'] == 'failed' and 'exited with status 3' in outcomes['bad']['error']
     assert 'cannot read in.txt' in outcomes['bad']['log']  # the tail of its log
     assert outcomes['pre']['status'] == outcomes['cnv']['status'] == 'skipped: upstream bad failed'

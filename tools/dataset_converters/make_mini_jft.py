@@ -10,7 +10,7 @@ import time
 from mmjft.mini import make_mini_jft
 
 
-def parse_args():
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description='Generate a deterministic mini-JFT dataset.')
     p.add_argument('out_dir', help='data root to write (created if needed; files are overwritten)')
     p.add_argument('--num-train', type=int, default=1000)
@@ -29,11 +29,11 @@ def parse_args():
     p.add_argument('--no-confidence-rate', type=float, default=0.2,
                    help='fraction of train lines without "confidences"')
     p.add_argument('--jpeg-quality', type=int, default=90)
-    return p.parse_args()
+    return p.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     t0 = time.perf_counter()
     res = make_mini_jft(
         args.out_dir, num_train=args.num_train, num_val=args.num_val, img_size=args.img_size, seed=args.seed,
