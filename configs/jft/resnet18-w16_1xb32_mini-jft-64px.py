@@ -4,9 +4,9 @@ Data:     python tools/dataset_converters/make_mini_jft.py data/mini_jft
 Command:  python tools/train.py configs/jft/resnet18-w16_1xb32_mini-jft-64px.py
 Evaluate: python tools/test.py configs/jft/resnet18-w16_1xb32_mini-jft-64px.py work_dirs/.../iter_600.pth
 Cost:     19,200 images = 600 iterations x 32 images of 64 px on one process: 0.039 s per iteration (median;
-          0.033-0.26) on an idle 2-core AMD EPYC, 64 s for training with its two evaluations; the README's main
-          job (data, stats, train, test) 1m25s. mAP@100 on the 200 held-out images 0.699 (uniform 0.335;
-          random scores: ~0.35). Measured 2026-11-27 with tools/run_main_job.sh.
+          0.033-0.26) on an idle 2-core AMD EPYC, 64 s for training with its two evaluations; data, stats, train
+          and test 1m25s. mAP@100 on the 200 held-out images 0.699 (uniform 0.335; random scores: ~0.35).
+          Measured 2026-11-27 (the main job of that time); the mini-paper study trains it at 125-1,000 images.
 Same recipe as the JFT configs (RMSpropTF, sigmoid head over ancestor-expanded labels, [-1, 1] input, resize then
 random crop and flip) scaled down: 72 -> 64 px crops instead of 340 -> 299, the lr raised for a short run.
 """

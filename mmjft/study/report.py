@@ -74,7 +74,9 @@ def plot_curves(records: List[dict], path: str) -> None:
     for ax, task in zip(axes[0], tasks):
         arms = {}
         for r in records:
-            if r['task'] == task and r['status'] == 'ok' and r['data_size']:
+            # a pretraining of another world (the flat arm) is scored on that world's val set: not on this axis
+            other_world = task == 'pretrain' and r['labels'] == 'flat'
+            if r['task'] == task and r['status'] == 'ok' and r['data_size'] and not other_world:
                 arms.setdefault((r['depth'], r['frozen'], r['classes'], r['labels']), []).append(r)
         for (depth, frozen, classes, labels), rows in sorted(arms.items(), key=str):
             sizes = sorted({r['data_size'] for r in rows})

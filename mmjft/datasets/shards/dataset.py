@@ -105,7 +105,9 @@ class JFTShardDataset(JFTDataOptions, IterableDataset):
     ``tools/dataset_converters/jsonl_to_shards.py``: same pipeline, labels, ``subset_size`` / ``subset_seed`` /
     ``classes_subset`` / ``min_confidence`` semantics, bad-image handling and ``metainfo['classes']``. An index of
     no sample, or a ``subset_size`` count above its samples (above those the label rules leave: found by the count's
-    pass), is an error.
+    pass), is an error. Without a count there is no pass at build: a ``classes_subset`` that leaves no image is not
+    caught before the stream starts, and a fraction's small-subset warning counts against the index's samples
+    before the label rules (it says "about").
 
     Each rank and data loader worker reads its own shards (shard ``i`` of the epoch's shard order goes to global
     worker ``i % (world_size * num_workers)``, global worker ``rank * num_workers + worker_id``), so an epoch
