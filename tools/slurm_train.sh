@@ -1,33 +1,8 @@
 #!/usr/bin/env bash
 # Training on a Slurm cluster: one task per GPU, mmengine's slurm launcher reads SLURM_PROCID & co.
 #   GPUS=16 GPUS_PER_NODE=8 bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py args]
-# SRUN_ARGS passes extra options to srun (e.g. "--quotatype=reserved"), CPUS_PER_TASK the loader workers' cores.
+# SRUN_ARGS passes extra options to srun (e.g. "--quotatype=reserved"), CPUS_PER_TASK the loader workers' cores
+# (tools/misc/slurm_run.sh).
 set -euo pipefail
-PARTITION=$1
-JOB_NAME=$2
-CONFIG=$3
-WORK_DIR=$4
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-# $PYTHON if set; else the repository's .venv (tools/install.sh) when no virtualenv is active; else `python`
-if [ -z "${PYTHON:-}" ]; then
-  PYTHON=python
-  if [ -z "${VIRTUAL_ENV:-}" ] && [ -x "${MMJFT_VENV:-$ROOT/.venv}/bin/python" ]; then
-    PYTHON="${MMJFT_VENV:-$ROOT/.venv}/bin/python"
-  fi
-fi
-
-# shellcheck disable=SC2086  # SRUN_ARGS is a list of options
-PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
-srun -p "$PARTITION" \
-    --job-name="$JOB_NAME" \
-    --gres=gpu:"$GPUS_PER_NODE" \
-    --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" \
-    --cpus-per-task="$CPUS_PER_TASK" \
-    --kill-on-bad-exit=1 \
-    ${SRUN_ARGS} \
-    "$PYTHON" -u "$ROOT/tools/train.py" "$CONFIG" --work-dir="$WORK_DIR" --launcher=slurm "${@:5}"
+TOOLS="$(cd "$(dirname "$0")" && pwd)"
+exec bash "$TOOLS/misc/slurm_run.sh" "$1" "$2" "$TOOLS/train.py" "$3" --work-dir="$4" --launcher=slurm "${@:5}"
