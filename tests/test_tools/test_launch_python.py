@@ -10,7 +10,8 @@ import pytest
 
 from conftest import ROOT
 
-SCRIPTS = ('tools/dist_train.sh', 'tools/dist_test.sh', 'tools/slurm_train.sh', 'tools/misc/torchrun.sh')
+SCRIPTS = ('tools/dist_train.sh', 'tools/dist_test.sh', 'tools/slurm_train.sh', 'tools/slurm_test.sh',
+           'tools/misc/torchrun.sh', 'tools/misc/slurm_run.sh', 'tools/misc/python.sh')
 
 
 def recorder(path, label, record):

@@ -14,12 +14,8 @@ GPUS_PER_NODE=${GPUS_PER_NODE:-8}
 CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-if [ -z "${PYTHON:-}" ]; then
-  PYTHON=python
-  if [ -z "${VIRTUAL_ENV:-}" ] && [ -x "${MMJFT_VENV:-$ROOT/.venv}/bin/python" ]; then
-    PYTHON="${MMJFT_VENV:-$ROOT/.venv}/bin/python"
-  fi
-fi
+# shellcheck source=tools/misc/python.sh
+source "$ROOT/tools/misc/python.sh"
 
 # shellcheck disable=SC2086  # SRUN_ARGS is a list of options
 PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \

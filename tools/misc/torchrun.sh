@@ -7,12 +7,8 @@ set -euo pipefail
 NPROC=$1
 SCRIPT=$2
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-if [ -z "${PYTHON:-}" ]; then
-  PYTHON=python
-  if [ -z "${VIRTUAL_ENV:-}" ] && [ -x "${MMJFT_VENV:-$ROOT/.venv}/bin/python" ]; then
-    PYTHON="${MMJFT_VENV:-$ROOT/.venv}/bin/python"
-  fi
-fi
+# shellcheck source=tools/misc/python.sh
+source "$ROOT/tools/misc/python.sh"
 PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}" \
 "$PYTHON" -m torch.distributed.run \
     --nnodes="${NNODES:-1}" \
