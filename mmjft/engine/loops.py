@@ -86,6 +86,16 @@ class _PositionedIterator:
         self.epoch, self.batches, self.workers, self.last_worker = epoch, 0, {}, None
         self._iterator = None
 
+    def close(self) -> None:
+        """Stop the DataLoader's workers now (training ended; the position is kept). Left running, they stop when the
+        garbage collector frees the Runner (a reference cycle), and that shutdown waits out a 5 s join per worker
+        (measured on 2 cores: a 10 s ``gc.collect()`` in whatever builds the next dataset)."""
+        iterator, self._iterator = self._iterator, None
+        if getattr(self.dataloader, '_iterator', None) is iterator:
+            self.dataloader._iterator = None  # persistent workers: the DataLoader keeps the iterator too
+        if hasattr(iterator, '_shutdown_workers'):  # what torch's own __del__ calls
+            iterator._shutdown_workers()
+
     def replay(self, iters: int) -> None:
         print_log(f'{type(self.dataset).__name__} cannot start inside an epoch: drawing {iters} batches to skip the '
                   'data already trained', logger='current', level=logging.WARNING)
@@ -194,16 +204,19 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):
         self.runner.call_hook('before_train_epoch')
         if self._iter > 0:
             self._seek_data()
-        while self._iter < self._max_iters and not self.stop_training:
-            self.runner.model.train()
-            data_batch = next(self.dataloader_iterator)
-            self.run_iter(data_batch)
-            self._decide_current_val_interval()
-            if (self.runner.val_loop is not None and self._iter >= self.val_begin
-                    and (self._iter % self.val_interval == 0 or self._iter == self._max_iters)):
-                self.runner.val_loop.run()
-        self.runner.call_hook('after_train_epoch')
-        self.runner.call_hook('after_train')
+        try:
+            while self._iter < self._max_iters and not self.stop_training:
+                self.runner.model.train()
+                data_batch = next(self.dataloader_iterator)
+                self.run_iter(data_batch)
+                self._decide_current_val_interval()
+                if (self.runner.val_loop is not None and self._iter >= self.val_begin
+                        and (self._iter % self.val_interval == 0 or self._iter == self._max_iters)):
+                    self.runner.val_loop.run()
+            self.runner.call_hook('after_train_epoch')
+            self.runner.call_hook('after_train')
+        finally:
+            self.dataloader_iterator.close()
         return self.runner.model
 
     def _seek_data(self) -> None:

@@ -34,9 +34,10 @@ def _world_with_truncated(mini_jft, tmp_path, num_good=60, num_bad=3):
 
 
 def _options(data_root, batch, iters, workers=2, **extra):
+    """Training only: no validation loop (its dataset and its run at the last iteration are not what is tested)."""
     opts = {'train_dataloader.dataset.data_root': data_root, 'train_dataloader.batch_size': batch,
             'train_dataloader.num_workers': workers, 'train_dataloader.persistent_workers': False,
-            'train_cfg.max_iters': iters * batch, 'train_cfg.val_interval': 10**6,
+            'train_cfg.max_iters': iters * batch, 'val_dataloader': None, 'val_cfg': None, 'val_evaluator': None,
             'default_hooks.checkpoint.interval': 10**6, 'default_hooks.logger.interval': 5}
     opts.update({f'train_dataloader.dataset.{k}': v for k, v in extra.items()})
     return opts
