@@ -1,16 +1,17 @@
 """ResumableIterBasedTrainLoop (mmjft/engine/loops.py): the data position it keeps, and a kill -9 + --resume run that
 ends bit-exactly where an uninterrupted run does, over the streaming shard dataset."""
 import json
+import multiprocessing
 import os
-import subprocess
 import sys
+import time
 
 import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 from torch.utils.data import DataLoader
 
-from conftest import MINI_CONFIG, ROOT, build_runner, data_root_options, mini_jft_lines
+from conftest import MINI_CONFIG, ROOT, build_runner, data_root_options, mini_jft_lines, run_tool_main
 from mmjft.datasets import JFTShardDataset, convert_jsonl_to_shards
 from mmjft.engine.loops import _PositionedIterator
 from mmjft.utils import register_all_modules
@@ -79,35 +80,63 @@ def test_position_of_other_worker_count_is_an_error(shards):
         iter(ds)
 
 
-def train(work_dir, shards, mini_jft, *extra_hooks, resume=False):
-    """tools/train.py on the shard config (8 images an iteration, 30 iterations, checkpoints every 12) with the
-    probe hooks of _resume_probe.py, started in a process of its own (a Popen whose output is in temporary files)."""
+def train_argv(work_dir, shards, mini_jft, *extra_hooks, resume=False):
+    """tools/train.py's command line on the shard config (8 images an iteration, 30 iterations, checkpoints every 12)
+    with the probe hooks of _resume_probe.py (found by module name: pytest puts this folder on sys.path)."""
     work_dir.mkdir(exist_ok=True)
     hooks = ['dict(type="_resume_probe.KillHook", at_iter=%d)' % k for k in extra_hooks]
     hooks += ['dict(type="_resume_probe.KeysPerIterationHook")', 'dict(type="_resume_probe.WeightsDigestHook")']
     config = work_dir / 'probe_config.py'
     config.write_text(f'_base_ = {SHARD_CONFIG!r}\ncustom_hooks = [{", ".join(hooks)}]\n')
-    cmd = [sys.executable, 'tools/train.py', str(config), '--work-dir', str(work_dir), '--cfg-options',
-           *data_root_options(mini_jft['data_root']),
-           f'train_dataloader.dataset.data_root={os.path.dirname(shards["index_file"])}',
-           'train_dataloader.batch_size=8', 'train_dataloader.dataset.shuffle_buffer=16',
-           'auto_scale_schedule.enable=False', 'train_cfg.max_iters=30', 'train_cfg.val_begin=1000000',
-           'default_hooks.checkpoint.interval=12', 'default_hooks.logger.interval=10', 'param_scheduler.step_size=10']
-    cmd += ['--resume'] if resume else []
-    env = dict(os.environ, OMP_NUM_THREADS='1',
-               PYTHONPATH=os.pathsep.join([ROOT, os.path.join(ROOT, 'tests/test_engine')]))
-    env.pop('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD', None)
-    log = open(work_dir / 'train.out', 'w+')
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
-    proc.log = log
-    return proc
+    argv = [str(config), '--work-dir', str(work_dir), '--cfg-options', *data_root_options(mini_jft['data_root']),
+            f'train_dataloader.dataset.data_root={os.path.dirname(shards["index_file"])}',
+            'train_dataloader.batch_size=8', 'train_dataloader.dataset.shuffle_buffer=16',
+            'auto_scale_schedule.enable=False', 'train_cfg.max_iters=30', 'train_cfg.val_begin=1000000',
+            'default_hooks.checkpoint.interval=12', 'default_hooks.logger.interval=10', 'param_scheduler.step_size=10']
+    return argv + (['--resume'] if resume else [])
 
 
-def finish(proc):
-    """(return code, output) of a :func:`train` process."""
-    code = proc.wait(timeout=600)
-    proc.log.seek(0)
-    return code, proc.log.read()
+def train(work_dir, shards, mini_jft, resume=False):
+    """The run of :func:`train_argv` in this process (tools/train.py's ``main``, conftest.run_tool_main): (the
+    runner, the text of its log file)."""
+    runner = run_tool_main('tools/train.py', train_argv(work_dir, shards, mini_jft, resume=resume))
+    with open(os.path.join(runner.log_dir, f'{runner.timestamp}.log')) as f:
+        return runner, f.read()
+
+
+def _train_in_child(argv, out_file):
+    out = open(out_file, 'w', buffering=1)  # line by line: a killed process flushes nothing
+    os.dup2(out.fileno(), 1)
+    os.dup2(out.fileno(), 2)
+    sys.stdout = sys.stderr = out
+    run_tool_main('tools/train.py', argv)
+
+
+def train_killed(work_dir, shards, mini_jft, at_iter):
+    """The run of :func:`train_argv` with a KillHook at ``at_iter``, in a process forked from this one (the stack's
+    imports already done), which the hook ends with a real SIGKILL; (its exit code, its output)."""
+    argv = train_argv(work_dir, shards, mini_jft, at_iter)
+    proc = multiprocessing.get_context('fork').Process(target=_train_in_child, args=(argv, work_dir / 'train.out'))
+    proc.start()
+    deadline = time.monotonic() + 600
+    while proc.exitcode is None and time.monotonic() < deadline:  # waitpid: join() would also wait for the run's
+        time.sleep(0.05)  # loader workers (they hold the process's sentinel), which see the kill within 5 s
+    out = (work_dir / 'train.out').read_text() if (work_dir / 'train.out').exists() else ''
+    if proc.exitcode is None:
+        proc.kill()
+        proc.join()
+        pytest.fail(f'the run to be killed still running after 600 s:\n{out[-4000:]}')
+    return proc.exitcode, out
+
+
+@pytest.fixture
+def one_thread():
+    """torch on one thread during the test (the pytest-xdist workers of tools/run_tests.sh already are), as a
+    bit-exact comparison of runs needs."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def keys_by_iter(work_dir):
@@ -118,23 +147,24 @@ def keys_by_iter(work_dir):
     return out
 
 
-def test_kill_then_resume_matches_an_uninterrupted_run(shards, mini_jft, tmp_path):
+def test_kill_then_resume_matches_an_uninterrupted_run(shards, mini_jft, tmp_path, one_thread):
     """8 images x 2 workers per iteration, 20 iterations an epoch, checkpoints at 12 and 24, a SIGKILL before
     iteration 27, then --resume: the resumed run continues at 24 (epoch 1) with the batches the killed run had
-    drawn, and ends with the uninterrupted run's weights, bit for bit (CPU, one thread, same seed)."""
+    drawn, and ends with the uninterrupted run's weights, bit for bit (CPU, one thread, same seed). The killed run is a
+    process forked from this one; the resumed run, then the uninterrupted one, run in this process (tools/train.py's
+    ``main``): the resumed run has only the files the killed one left, and no run before it in this process."""
     whole, cut = tmp_path / 'whole', tmp_path / 'cut'
-    uninterrupted, killed_run = train(whole, shards, mini_jft), train(cut, shards, mini_jft, 27)  # side by side
-    code, out = finish(killed_run)
+    code, out = train_killed(cut, shards, mini_jft, 27)
     assert code == -9, out[-4000:]
     assert not (cut / 'weights.sha1').exists()
     killed = keys_by_iter(cut)
     assert sorted(killed) == list(range(27))
-    code, log = finish(train(cut, shards, mini_jft, resume=True))
-    assert code == 0, log[-4000:]
+    runner, log = train(cut, shards, mini_jft, resume=True)
+    assert runner.iter == 30
     assert 'resuming the data at epoch 1, 4 batches into it (no replay)' in log, log[-3000:]
     assert 'Advance dataloader' not in log and 'drawing' not in log
-    code, out = finish(uninterrupted)
-    assert code == 0, out[-4000:]
+    runner, _ = train(whole, shards, mini_jft)
+    assert runner.iter == 30
     seen, reference = keys_by_iter(cut), keys_by_iter(whole)
     assert sorted(reference) == list(range(30))
     # iterations 24-26 were drawn twice (before the kill and after the resume), identically

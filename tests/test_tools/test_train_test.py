@@ -7,6 +7,7 @@ import json
 import os
 
 import numpy as np
+import pytest
 import torch
 from mmengine import DefaultScope, MMLogger
 
@@ -25,16 +26,25 @@ def chance_map(val_ann, classes_file, hierarchy_file, seeds=3):
     return max(map_at_k(rng.random(targets.shape), targets, k=100) for _ in range(seeds))
 
 
+ITERS = 225  # iterations of 32 images (7,200 images): what the test below needs, with room
+
+
+@pytest.mark.heavy
 def test_train_then_test_learns_mini_jft(mini_jft, tmp_path, capsys):
+    """The mini config's first ITERS iterations (of its 600: lr 1e-2, halved after 200) learn: mAP@100 clears random
+    scores' by 0.25 with room. On the session's world (seed 0), 2026-12-01: 0.656 against 0.345, 0.061 over the
+    threshold (0.066 and 0.075 over it with training seeds 1 and 2; at 200 iterations 0.050-0.070, at 300
+    0.073-0.082)."""
     work = tmp_path / 'work'
     before = (os.environ.get('LOCAL_RANK'), DefaultScope.get_current_instance(), list(MMLogger._instance_dict),
               torch.get_num_threads(), torch.get_rng_state())
+    images = ITERS * 32
     runner = run_tool_main('tools/train.py', [
         MINI_CONFIG, '--work-dir', work, '--cfg-options', *data_root_options(mini_jft['data_root']),
-        'train_cfg.max_iters=9600', 'train_cfg.val_interval=9600',
-        'default_hooks.checkpoint.interval=9600'])  # images: 300 iterations of 32
-    assert runner.iter == 300 and runner.work_dir == str(work)
-    ckpt = work / 'iter_300.pth'
+        f'train_cfg.max_iters={images}', f'train_cfg.val_interval={images}',
+        f'default_hooks.checkpoint.interval={images}'])  # images
+    assert runner.iter == ITERS and runner.work_dir == str(work)
+    ckpt = work / f'iter_{ITERS}.pth'
     assert ckpt.exists()
     capsys.readouterr()
     metrics = run_tool_main('tools/test.py', [MINI_CONFIG, ckpt, '--work-dir', work / 'test', '--cfg-options',
@@ -49,5 +59,5 @@ def test_train_then_test_learns_mini_jft(mini_jft, tmp_path, capsys):
              torch.get_num_threads(), torch.get_rng_state())
     assert after[:4] == before[:4] and torch.equal(after[4], before[4])
     chance = chance_map(mini_jft['val_ann'], mini_jft['classes_file'], mini_jft['hierarchy_file'])
-    print(f'mAP@100 after 300 iterations: {metrics["jft/mAP@100"]:.4f}, random scores: {chance:.4f}')
+    print(f'mAP@100 after {ITERS} iterations: {metrics["jft/mAP@100"]:.4f}, random scores: {chance:.4f}')
     assert metrics['jft/mAP@100'] > chance + 0.25

@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.runner import load_checkpoint
 
-from conftest import MINI_CONFIG, data_root_options, run_tool
+from conftest import MINI_CONFIG, data_root_options, run_tool_main
 
 
 class Payload:
@@ -24,11 +24,13 @@ def test_weights_only_is_on_and_not_forced_off():
 
 
 def test_save_resume_and_init_through_the_runner(mini_jft, tmp_path):
+    """tools/train.py (its ``main``, in this process: conftest.run_tool_main) saves a checkpoint that loads with
+    weights_only=True, resumes from it, and a model initialised from the resumed run's checkpoint gets every tensor."""
     work = tmp_path / 'work'
     common = [*data_root_options(mini_jft['data_root']), 'train_cfg.val_interval=100',
               'default_hooks.checkpoint.interval=64', 'default_hooks.checkpoint.max_keep_ckpts=5']  # images
-    run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--cfg-options', 'train_cfg.max_iters=64',
-              *common])
+    run_tool_main('tools/train.py', [MINI_CONFIG, '--work-dir', work, '--cfg-options', 'train_cfg.max_iters=64',
+                                     *common])
     ckpt = work / 'iter_2.pth'
     # what an mmengine checkpoint carries beyond tensors: numpy objects, HistoryBuffers, ConfigDicts
     raw = torch.load(ckpt, map_location='cpu', weights_only=False)
@@ -37,9 +39,10 @@ def test_save_resume_and_init_through_the_runner(mini_jft, tmp_path):
     safe = torch.load(ckpt, map_location='cpu')  # weights_only=True by default on torch >= 2.6
     assert safe['meta']['iter'] == 2
 
-    proc = run_tool(['tools/train.py', MINI_CONFIG, '--work-dir', str(work), '--resume', str(ckpt),
-                     '--cfg-options', 'train_cfg.max_iters=128', *common])
-    log = proc.stdout + proc.stderr
+    runner = run_tool_main('tools/train.py', [MINI_CONFIG, '--work-dir', work, '--resume', ckpt, '--cfg-options',
+                                              'train_cfg.max_iters=128', *common])
+    with open(os.path.join(runner.log_dir, f'{runner.timestamp}.log')) as f:
+        log = f.read()
     assert re.search(r'resumed epoch: \d+, iter: 2', log), log[-3000:]
     resumed = torch.load(work / 'iter_4.pth', map_location='cpu')
     assert resumed['meta']['iter'] == 4
