@@ -94,6 +94,7 @@ def test_each_downstream_task_imports_only_its_own_library(package):
     assert any(within(m, (package, )) and within(t, (own, )) for m, _, t, _ in IMPORTS)
 
 
+@pytest.mark.heavy  # a fresh interpreter importing the whole pretraining stack: 13 s alone, 16 s in the suite
 def test_importing_pretraining_loads_no_downstream_library():
     """What the rules above promise, in a fresh interpreter: the pretraining packages (as the default runtime's
     custom_imports lists them) and the converter table load neither mmseg nor mmpose, nor a downstream task of

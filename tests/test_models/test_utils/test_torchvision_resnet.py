@@ -2,7 +2,7 @@ import pytest
 import torch
 import torchvision
 
-from conftest import run_tool
+from conftest import run_tool_main
 from mmjft.models.utils import TORCHVISION_IMG_NORM, torchvision_resnet_to_mmpretrain
 from mmjft.registry import MODELS
 
@@ -56,7 +56,8 @@ def test_foreign_keys_are_listed():
 def test_command_line_records_normalisation(tmp_path):
     src, dst = tmp_path / 'tv.pth', tmp_path / 'out' / 'mm.pth'
     torch.save(torchvision.models.resnet18().state_dict(), src)
-    run_tool(['tools/model_converters/torchvision_to_mmpretrain.py', str(src), str(dst)])
+    # the command's main(argv) in this process; 0: the exit status the command gives (sys.exit(main()))
+    assert run_tool_main('tools/model_converters/torchvision_to_mmpretrain.py', [src, dst]) == 0
     ckpt = torch.load(dst, map_location='cpu')
     assert ckpt['meta']['img_norm'] == TORCHVISION_IMG_NORM
     mmpretrain_resnet(18, head=False).load_state_dict(ckpt['state_dict'], strict=True)
