@@ -63,6 +63,7 @@ def interrupt_when(pattern):
     threading.Thread(target=watch, daemon=True).start()
 
 
+@pytest.mark.heavy
 def test_study_runs_resumes_a_killed_cell_and_summarises(mini_jft, tmp_path):
     study = load_study(write_study(tmp_path, mini_jft))
     work = tmp_path / 'work'

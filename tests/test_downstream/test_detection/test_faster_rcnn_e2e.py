@@ -16,6 +16,7 @@ slower (measured with the full-width network). The same detections scored on the
 import json
 import os.path as osp
 
+import pytest
 from mmengine.config import Config
 
 from conftest import ROOT, load_in_process, per_iteration_losses, run_log, run_tool_main
@@ -50,6 +51,7 @@ def voc_test_config(det_config, voc, path):
     return path
 
 
+@pytest.mark.heavy
 def test_c4_detector_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path, capsys):
     # 1. an mmjft pretraining checkpoint, as the Runner writes it (conftest.mini_jft_pretrained: tools/train.py)
     # 2. converted for mmdet's C4 layout

@@ -52,6 +52,7 @@ def pycocotools_keypoint_ap(ann_file, results_file, sigmas):
     return dict(AP=ev.stats[0], AP50=ev.stats[1], AR=ev.stats[5])
 
 
+@pytest.mark.heavy
 def test_grmi_from_mmjft_weights_overfits_and_is_scored(mini_jft_pretrained, tmp_path, capsys):
     converted = tmp_path / 'r18_mini-jft_mmpose.pth'
     run_tool_main('tools/model_converters/mmjft_to_downstream.py', ['--target', 'mmpose', mini_jft_pretrained, converted])

@@ -43,6 +43,7 @@ def confusion_miou(pred_dir, gt_dir, ids, num_classes, ignore=255):
     return float(np.nanmean(iou) * 100), conf
 
 
+@pytest.mark.heavy
 def test_deeplab_from_mmjft_weights_overfits_and_is_evaluated(mini_jft_pretrained, tmp_path, capsys):
     converted = tmp_path / 'r18_mini-jft_mmseg.pth'
     run_tool_main('tools/model_converters/mmjft_to_downstream.py', ['--target', 'mmseg', mini_jft_pretrained, converted])
