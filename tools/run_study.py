@@ -21,9 +21,13 @@ import os
 import os.path as osp
 import sys
 import time
+import warnings
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+# the console is the progress bar: setuptools >= 81 warns each time mmengine / mmseg import its pkg_resources (the
+# cells' own output, this warning included, goes to their cell.log)
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
 from mmjft.study.cells import StudyError, load_study  # noqa: E402
 from mmjft.study.commands import commands  # noqa: E402
