@@ -63,7 +63,9 @@ def remember_config_work():
     if _INSTALLED:
         return
     from mmengine.config import config as mm_config
-    mm_config.FormatCode = functools.partial(_format_code, mm_config.FormatCode)
-    mm_config._get_external_cfg_path = functools.partial(_external_cfg_path, mm_config._get_external_cfg_path, {})
-    mm_config.is_installed = functools.partial(_is_installed, mm_config.is_installed, set())
+    memos = dict(FormatCode=(_format_code, ), _get_external_cfg_path=(_external_cfg_path, {}),
+                 is_installed=(_is_installed, set()))
+    for name, (memo, *state) in memos.items():
+        if callable(getattr(mm_config, name, None)):  # an mmengine that renamed one keeps its own (slower) code
+            setattr(mm_config, name, functools.partial(memo, getattr(mm_config, name), *state))
     _INSTALLED = True
