@@ -17,25 +17,22 @@ Both are installed on ``import mmjft`` (:func:`remember_config_work`), so tools,
 cells in one process) and the tests all get them; what the Config returns is unchanged (a test compares the texts).
 """
 import functools
-from collections import OrderedDict
 
 _INSTALLED = False
-_FORMATTED: 'OrderedDict[tuple, tuple]' = OrderedDict()
-_KEEP = 16  # formatted texts remembered (a merged config's text is ~20 KB)
+
+
+@functools.lru_cache(maxsize=16)  # formatted texts remembered (a merged config's text is ~20 KB)
+def _formatted(format_code, source, style):
+    return format_code(source, style_config=dict(style))
 
 
 def _format_code(format_code, source, *args, style_config=None, **kwargs):
     if args or kwargs or not isinstance(style_config, dict):  # only the call pretty_text makes is remembered
         return format_code(source, *args, style_config=style_config, **kwargs)
-    key = (source, tuple(sorted((k, repr(v)) for k, v in style_config.items())))
-    if key in _FORMATTED:
-        _FORMATTED.move_to_end(key)
-        return _FORMATTED[key]
-    result = format_code(source, style_config=style_config)
-    _FORMATTED[key] = result
-    while len(_FORMATTED) > _KEEP:
-        _FORMATTED.popitem(last=False)
-    return result
+    try:
+        return _formatted(format_code, source, tuple(sorted(style_config.items())))
+    except TypeError:  # a style value that cannot be a key
+        return format_code(source, style_config=style_config)
 
 
 def _external_cfg_path(lookup, cache, package_path, cfg_file):

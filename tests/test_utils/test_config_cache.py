@@ -21,7 +21,7 @@ def test_pretty_text_is_yapfs_and_formatted_once(monkeypatch):
         calls.append(source)
         return FormatCode(source, style_config=style_config)
 
-    monkeypatch.setattr(config_cache, '_FORMATTED', type(config_cache._FORMATTED)())
+    config_cache._formatted.cache_clear()
     monkeypatch.setattr(mm_config, 'FormatCode', lambda *a, **k: config_cache._format_code(counting, *a, **k))
     cfg = Config.fromfile(DET_MINI)
     text = cfg.pretty_text
