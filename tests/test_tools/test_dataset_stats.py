@@ -1,13 +1,12 @@
 """tools/analysis_tools/dataset_stats.py from annotation files, as a command (what a shell sees), and from a config,
-its ``main`` in-process (it reads ``sys.argv``)."""
+its ``main(argv)`` in-process."""
 import json
-import sys
 from collections import Counter
 
-from conftest import MINI_CONFIG, data_root_options, load_tool, run_tool
+from conftest import MINI_CONFIG, data_root_options, run_tool, run_tool_main
 
 
-def test_dataset_stats_from_files_and_from_config(mini_jft, tmp_path, monkeypatch):
+def test_dataset_stats_from_files_and_from_config(mini_jft, tmp_path):
     out = tmp_path / 'stats.json'
     proc = run_tool(['tools/analysis_tools/dataset_stats.py', '--ann-file', mini_jft['train_ann'],
                      '--classes-file', mini_jft['classes_file'], '--hierarchy-file', mini_jft['hierarchy_file'],
@@ -24,8 +23,6 @@ def test_dataset_stats_from_files_and_from_config(mini_jft, tmp_path, monkeypatc
     assert stats['max_fan_out'] == max(fan_out.values())
     assert len(stats['top_classes']) == 3 and stats['top_classes'][0][1] >= stats['top_classes'][1][1]
 
-    with monkeypatch.context() as m:
-        m.setattr(sys, 'argv', ['tools/analysis_tools/dataset_stats.py', MINI_CONFIG, '--split', 'val', '--json',
-                                str(out), '--cfg-options', *data_root_options(mini_jft['data_root'])])
-        load_tool('tools/analysis_tools/dataset_stats.py').main()
+    run_tool_main('tools/analysis_tools/dataset_stats.py', [MINI_CONFIG, '--split', 'val', '--json', out,
+                                                            '--cfg-options', *data_root_options(mini_jft['data_root'])])
     assert json.loads(out.read_text())['images'] == mini_jft['num_val']

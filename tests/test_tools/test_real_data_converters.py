@@ -5,26 +5,23 @@ import json
 import os
 import sys
 
-from conftest import load_tool, run_tool_main
+from conftest import run_tool_main
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), 'test_datasets'))
 from test_converters.oi_world import write_data_noun, write_oi  # noqa: E402
 
 
-def stats_of(tmp_path, out, capsys, monkeypatch, split='train'):
-    """What tools/analysis_tools/dataset_stats.py prints and writes for the conversion in ``out`` (its ``main`` reads
-    ``sys.argv``: the command line is set for it)."""
+def stats_of(tmp_path, out, capsys, split='train'):
+    """What tools/analysis_tools/dataset_stats.py prints and writes for the conversion in ``out``."""
     js = tmp_path / f'stats_{split}.json'
     capsys.readouterr()  # what was printed before
-    with monkeypatch.context() as m:
-        m.setattr(sys, 'argv', ['tools/analysis_tools/dataset_stats.py', '--ann-file', str(out / f'{split}.jsonl'),
-                                '--classes-file', str(out / 'classes.txt'), '--hierarchy-file',
-                                str(out / 'hierarchy.json'), '--json', str(js)])
-        load_tool('tools/analysis_tools/dataset_stats.py').main()
+    run_tool_main('tools/analysis_tools/dataset_stats.py', [
+        '--ann-file', out / f'{split}.jsonl', '--classes-file', out / 'classes.txt', '--hierarchy-file',
+        out / 'hierarchy.json', '--json', js])
     return capsys.readouterr().out, json.loads(js.read_text())
 
 
-def test_open_images_command_then_dataset_stats(tmp_path, capsys, monkeypatch):
+def test_open_images_command_then_dataset_stats(tmp_path, capsys):
     oi = write_oi(tmp_path)
     out = tmp_path / 'oi'
     run_tool_main('tools/dataset_converters/open_images_to_jft.py', [
@@ -32,14 +29,14 @@ def test_open_images_command_then_dataset_stats(tmp_path, capsys, monkeypatch):
         '--val-fraction', '0', '--max-bad-fraction', '0.2'])
     stdout = capsys.readouterr().out
     assert '4 of 6 classes in the tree, 4 roots' in stdout and 'skipped 2 bad label rows' in stdout
-    stdout, stats = stats_of(tmp_path, out, capsys, monkeypatch)
+    stdout, stats = stats_of(tmp_path, out, capsys)
     assert 'images: 4' in stdout
     assert stats['images'] == 4 and stats['classes'] == 6
     assert stats['labels_per_image_raw'] == 5 / 4 and stats['labels_per_image_expanded'] == 8 / 4
     assert stats['top_classes'][0] == ['/m/a', 3]
 
 
-def test_imagenet21k_command_then_dataset_stats(tmp_path, capsys, monkeypatch):
+def test_imagenet21k_command_then_dataset_stats(tmp_path, capsys):
     w = write_data_noun(tmp_path / 'data.noun')
     for n, k in (('dog', 3), ('cat', 2), ('rex', 1)):
         (tmp_path / 'imgs' / w[n]).mkdir(parents=True)
@@ -49,7 +46,7 @@ def test_imagenet21k_command_then_dataset_stats(tmp_path, capsys, monkeypatch):
     run_tool_main('tools/dataset_converters/imagenet21k_to_jft.py', [
         tmp_path / 'imgs', out, '--data-noun', tmp_path / 'data.noun'])
     assert '3 classes + 2 ancestors (collapse): max depth 3' in capsys.readouterr().out
-    stdout, stats = stats_of(tmp_path, out, capsys, monkeypatch)
+    stdout, stats = stats_of(tmp_path, out, capsys)
     assert stats['images'] == 6 and stats['classes'] == 5 and stats['max_depth'] == 3
     # rex -> dog -> animal -> object: 1*4 + 3*3 (dog) + 2*3 (cat) = 19 labels
     assert stats['labels_per_image_expanded'] == 19 / 6

@@ -16,7 +16,7 @@ from mmjft.datasets import JFTDataset
 from mmjft.datasets.stats import label_statistics
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='JFT-style dataset statistics (paper §3)')
     parser.add_argument('config', nargs='?', help='a config whose {split}_dataloader.dataset is a JFTDataset')
     parser.add_argument('--split', default='train', choices=['train', 'val', 'test'])
@@ -27,7 +27,7 @@ def parse_args():
     parser.add_argument('--top', type=int, default=10, help='how many top and bottom classes to list')
     parser.add_argument('--json', help='also write the statistics to this JSON file')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if (args.config is None) == (args.ann_file is None):
         parser.error('give either a config or --ann-file with --classes-file')
     if args.ann_file and not args.classes_file:
@@ -50,8 +50,8 @@ def dataset_args(args) -> dict:
     return ds
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     dataset = JFTDataset(**dataset_args(args), pipeline=[])
     stats = label_statistics(dataset.class_counts(), dataset.metainfo['classes'], dataset.load_stats,
                              dataset.hierarchy.stats(), top=args.top)
